@@ -1,0 +1,102 @@
+"""Flow `poll-feeds`: poll every due feed, store new entries, fetch and judge their articles.
+
+Tasks run per stage over batches (never one task run per article): a poll that finds 2,000 new
+articles makes 3 task runs per batch of `page_batch_size`, not 2,000.
+"""
+
+from __future__ import annotations
+
+from uuid import uuid4
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_table_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.runtime import flow_run
+
+from extract.models import FeedEntry, FeedPollResult, FeedSource, PageFetch, ProcessedArticle
+from newswatch import ingest
+from newswatch.settings import Settings, load_settings
+
+
+@task(name="load-seeds", cache_policy=NO_CACHE)
+def load_seeds(settings: Settings) -> int:
+    return ingest.load_seeds(settings)
+
+
+@task(name="sync-feeds", cache_policy=NO_CACHE)
+def sync_feeds(settings: Settings) -> list[FeedSource]:
+    return ingest.sync_feeds(settings)
+
+
+@task(name="poll-sources", cache_policy=NO_CACHE, retries=0)
+def poll_sources(settings: Settings, feeds: list[FeedSource], force: bool) -> list[FeedPollResult]:
+    return ingest.poll_sources(settings, feeds, force=force)
+
+
+@task(name="record-poll", cache_policy=NO_CACHE)
+def record_poll(
+    settings: Settings, feeds: list[FeedSource], results: list[FeedPollResult], run_id: str
+) -> ingest.PollRecord:
+    return ingest.record_poll(settings, feeds, results, run_id=run_id)
+
+
+@task(name="fetch-pages", cache_policy=NO_CACHE)
+def fetch_pages(settings: Settings, entries: list[FeedEntry]) -> list[PageFetch]:
+    return ingest.fetch_article_pages(settings, entries)
+
+
+@task(name="process-articles", cache_policy=NO_CACHE)
+def process_articles(
+    settings: Settings, entries: list[FeedEntry], pages: list[PageFetch], sources: dict[str, str | None]
+) -> list[ProcessedArticle]:
+    return ingest.process_articles(settings, entries, pages, sources=sources)
+
+
+@task(name="store-articles", cache_policy=NO_CACHE)
+def store_articles(
+    settings: Settings, entries: list[FeedEntry], processed: list[ProcessedArticle], run_id: str
+) -> ingest.StoredBatch:
+    return ingest.store_articles(settings, entries, processed, run_id=run_id)
+
+
+def _run_id() -> str:
+    return str(flow_run.get_id() or uuid4())
+
+
+@flow(name="poll-feeds", log_prints=False)
+def poll_feeds_flow(
+    feeds: str | None = None, db: str | None = None, force: bool = False
+) -> ingest.PollSummary:
+    """Poll the feed list once: new entries, their articles, relevance, all stored in DuckDB.
+
+    Args:
+        feeds: Feed list (TOML or OPML). Default: NEWSWATCH_FEEDS, else seeds/feeds.toml.
+        db: DuckDB file. Default: NEWSWATCH_DB, else data/newswatch.duckdb.
+        force: Poll every feed now, even those backing off after errors.
+    """
+    settings = load_settings(feeds=feeds, db=db)
+    return run_poll(settings, force=force)
+
+
+def run_poll(settings: Settings, *, force: bool = False) -> ingest.PollSummary:
+    logger = get_run_logger()
+    run_id = _run_id()
+    load_seeds(settings)
+    targets = sync_feeds(settings)
+    results = poll_sources(settings, targets, force)
+    record = record_poll(settings, targets, results, run_id)
+    sources = {f.url: f.source for f in targets}
+    batches = []
+    for batch in ingest.batched(record.pending, settings.page_batch_size):
+        pages = fetch_pages(settings, batch)
+        processed = process_articles(settings, batch, pages, sources)
+        batches.append(store_articles(settings, batch, processed, run_id))
+    summary = ingest.summarize_poll(targets, results, record, batches)
+    create_table_artifact(
+        key="poll-feeds-summary",
+        table=summary.rows,
+        description=f"poll-feeds: {summary.describe()}",
+    )
+    logger.info("poll-feeds: %s", summary.describe())
+    ingest.check_systemic(summary)
+    return summary

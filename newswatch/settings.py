@@ -1,0 +1,116 @@
+"""The one settings object.
+
+Built once at an entry point (the CLI, a flow run) with `load_settings(**overrides)` and passed
+down; nothing else reads the environment. Every field can be set as `NEWSWATCH_<FIELD>` in the
+environment (or a `.env` file in the working directory); flags and flow parameters override it.
+
+A bad value fails loudly at start-up with the name of the setting, never half-way through a run.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SEEDS_DIR = PROJECT_ROOT / "seeds"
+
+
+class SmtpSecurity(StrEnum):
+    NONE = "none"
+    STARTTLS = "starttls"
+    SSL = "ssl"
+
+
+class SettingsError(ValueError):
+    """A setting has a value newswatch cannot use; the message names it."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="NEWSWATCH_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    # Storage
+    db: Path = Field(Path("data/newswatch.duckdb"), description="DuckDB file")
+    keep_raw_html: bool = Field(True, description="keep each page's HTML, compressed, for re-extraction")
+    keep_irrelevant_text: bool = Field(True, description="keep the full text of irrelevant articles")
+    lock_timeout_seconds: float = Field(600.0, gt=0, description="how long to wait for the database")
+
+    # Sources and reference data
+    feeds: Path = Field(SEEDS_DIR / "feeds.toml", description="feed list: TOML or OPML")
+    topic_terms: Path = Field(SEEDS_DIR / "topic_terms.toml", description="relevance term file")
+    seeds_dir: Path = Field(SEEDS_DIR, description="folder with the seed articles and index.json")
+
+    # Fetching
+    allow_private_networks: bool = Field(
+        False, description="allow links to loopback/private/link-local addresses (tests only)"
+    )
+    user_agent: str = "newswatch/0.1 (+https://github.com/newswatch/newswatch; news monitoring)"
+    connect_timeout_seconds: float = Field(10.0, gt=0)
+    read_timeout_seconds: float = Field(20.0, gt=0)
+    max_feed_bytes: int = Field(8 * 1024 * 1024, gt=0)
+    max_page_bytes: int = Field(5 * 1024 * 1024, gt=0)
+    max_requests_per_host: int = Field(2, ge=1, le=8)
+    max_parallel_hosts: int = Field(16, ge=1, le=64)
+    poll_interval_minutes: float = Field(30.0, gt=0)
+    unconditional_every_hours: float = Field(24.0, gt=0)
+    max_backoff_hours: float = Field(24.0, gt=0)
+    retry_after_cap_seconds: float = Field(6 * 3600.0, gt=0)
+    page_batch_size: int = Field(100, ge=1, le=2000)
+
+    # Digest
+    timezone: str = Field("UTC", description="time zone of digest weeks (IANA name)")
+    outbox: Path = Field(Path("outbox"), description="where digests go when no SMTP host is set")
+    digest_from: str = "newswatch@localhost"
+    digest_to: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    smtp_host: str | None = None
+    smtp_port: int | None = Field(None, ge=1, le=65535)
+    smtp_user: str | None = None
+    smtp_password: str | None = Field(None, repr=False)
+    smtp_security: SmtpSecurity = SmtpSecurity.NONE
+    smtp_timeout_seconds: float = Field(30.0, gt=0)
+
+    @field_validator("digest_to", mode="before")
+    @classmethod
+    def _split_recipients(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @property
+    def smtp_port_effective(self) -> int:
+        if self.smtp_port:
+            return self.smtp_port
+        return {SmtpSecurity.SSL: 465, SmtpSecurity.STARTTLS: 587}.get(self.smtp_security, 25)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings from the environment, with explicit overrides (flags, parameters) on top.
+
+    Overrides that are None are ignored, so callers can pass optional flags straight through.
+    """
+    given = {key: value for key, value in overrides.items() if value is not None}
+    try:
+        return Settings(**given)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"NEWSWATCH_{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise SettingsError(f"bad setting: {problems}") from exc

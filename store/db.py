@@ -1,0 +1,109 @@
+"""Open DuckDB connections: one per unit of work, from a path, always closed.
+
+DuckDB lets one process at a time hold a file open for writing, and a read-only connection also
+fails while another process writes. So every connection here, reader or writer, is taken under an
+exclusive advisory file lock beside the database (`<db>.lock`) and held only for a short unit of
+work; a second process waits for the lock (up to `lock_timeout`) instead of failing with
+"Could not set lock on file". Should another program hold DuckDB's own lock, opening is retried
+with backoff until the same deadline.
+
+    with connect(path) as con:          # migrated, locked, closed on exit
+        con.execute("SELECT ...", [value])
+
+Errors: `DatabaseBusy` when the lock cannot be had in time; DuckDB's own errors pass through
+(a broken database is a systemic failure and must fail the run).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+from filelock import FileLock, Timeout
+
+from store.migrate import apply_migrations
+
+log = logging.getLogger(__name__)
+
+DEFAULT_LOCK_TIMEOUT = 600.0
+MEMORY = ":memory:"
+
+
+class DatabaseBusy(RuntimeError):
+    """Another process held the database longer than we were willing to wait."""
+
+
+def _is_lock_conflict(exc: duckdb.Error) -> bool:
+    message = str(exc).lower()
+    return "could not set lock" in message or "conflicting lock" in message
+
+
+@contextmanager
+def connect(
+    path: str | Path, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT, migrate: bool = True
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open `path` (or ":memory:"), migrated to the latest schema, and close it afterwards."""
+    if str(path) == MEMORY:
+        con = duckdb.connect(MEMORY)
+        try:
+            if migrate:
+                apply_migrations(con)
+            yield con
+        finally:
+            con.close()
+        return
+
+    db_path = Path(path)
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(db_path) + ".lock")
+    waited = time.monotonic()
+    try:
+        lock.acquire(timeout=lock_timeout)
+    except Timeout as exc:
+        raise DatabaseBusy(
+            f"database {db_path} stayed locked by another newswatch process for {lock_timeout:.0f} s"
+        ) from exc
+    try:
+        waited = time.monotonic() - waited
+        if waited > 1:
+            log.info("waited %.1f s for the database lock on %s", waited, db_path)
+        con = _open_with_retry(db_path, deadline=time.monotonic() + lock_timeout)
+        try:
+            if migrate:
+                apply_migrations(con)
+            yield con
+        finally:
+            con.close()
+    finally:
+        lock.release()
+
+
+def _open_with_retry(path: Path, *, deadline: float) -> duckdb.DuckDBPyConnection:
+    delay = 0.05
+    while True:
+        try:
+            return duckdb.connect(str(path))
+        except duckdb.IOException as exc:
+            if not _is_lock_conflict(exc) or time.monotonic() > deadline:
+                if _is_lock_conflict(exc):
+                    raise DatabaseBusy(f"database {path} is locked by another program: {exc}") from exc
+                raise
+            log.info("database %s is locked by another program; retrying in %.2f s", path, delay)
+            time.sleep(delay)
+            delay = min(delay * 2, 2.0)
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """BEGIN ... COMMIT, rolled back on any error."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")

@@ -1,0 +1,112 @@
+"""Feed entries: which items were seen, and which still wait for their article.
+
+An entry is "seen" when any of its identities (guid, canonical URL, title+date hash) was stored
+before, so a feed that changes its GUIDs, or two feeds carrying the same link, never cause a second
+fetch. New entries are stored in state `new` before their pages are fetched; a run that dies
+half-way leaves them `new`, and the next run picks them up (`pending_entries`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+import duckdb
+
+from extract.models import FeedEntry
+from store.db import transaction
+
+
+def _identities(entry: FeedEntry) -> tuple[str, ...]:
+    return entry.identities or (entry.entry_key,)
+
+
+def record_entries(
+    con: duckdb.DuckDBPyConnection, entries: Sequence[FeedEntry], *, now: datetime
+) -> list[FeedEntry]:
+    """Store entries not seen before and return them, in feed order (first of duplicates wins)."""
+    if not entries:
+        return []
+    wanted = sorted({i for e in entries for i in _identities(e)})
+    known = {
+        row[0]
+        for row in con.execute(
+            "SELECT identity FROM entry_identities WHERE list_contains(?, identity)", [wanted]
+        ).fetchall()
+    }
+    new: list[FeedEntry] = []
+    for entry in entries:
+        ids = _identities(entry)
+        if known.intersection(ids):
+            continue
+        known.update(ids)
+        new.append(entry)
+    if not new:
+        return []
+    with transaction(con):
+        con.executemany(
+            """
+            INSERT INTO entries (entry_key, feed_url, guid, url, canonical_url, title, summary,
+                                 content, author, source, published_at, fetchable, first_seen_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT DO NOTHING
+            """,
+            [
+                [e.entry_key, e.feed_url, e.guid, e.url, e.canonical_url, e.title, e.summary,
+                 e.content, e.author, e.source, e.published_at, e.fetchable, now]
+                for e in new
+            ],
+        )
+        con.executemany(
+            "INSERT INTO entry_identities (identity, entry_key) VALUES (?, ?) ON CONFLICT DO NOTHING",
+            [[identity, e.entry_key] for e in new for identity in _identities(e)],
+        )
+    return new
+
+
+def pending_entries(
+    con: duckdb.DuckDBPyConnection, *, feed_urls: Sequence[str] | None = None, limit: int = 100_000
+) -> list[FeedEntry]:
+    """Entries stored but not yet turned into articles (left by an interrupted run)."""
+    sql = """
+        SELECT entry_key, feed_url, guid, url, canonical_url, title, summary, content, author,
+               published_at, source, fetchable
+        FROM entries WHERE state = 'new'
+    """
+    params: list[object] = []
+    if feed_urls is not None:
+        sql += " AND list_contains(?, feed_url)"
+        params.append(list(feed_urls))
+    sql += " ORDER BY first_seen_at, entry_key LIMIT ?"
+    params.append(limit)
+    return [
+        FeedEntry(
+            entry_key=r[0], feed_url=r[1], guid=r[2], url=r[3], canonical_url=r[4], title=r[5],
+            summary=r[6], content=r[7], author=r[8], published_at=r[9], source=r[10],
+            fetchable=r[11],
+        )
+        for r in con.execute(sql, params).fetchall()
+    ]
+
+
+def existing_article_ids(
+    con: duckdb.DuckDBPyConnection, canonical_urls: Sequence[str]
+) -> dict[str, int]:
+    """Articles already stored under these canonical URLs (another feed carried the same link)."""
+    rows = con.execute(
+        "SELECT canonical_url, id FROM articles WHERE list_contains(?, canonical_url)",
+        [sorted(set(canonical_urls))],
+    ).fetchall()
+    return {r[0]: r[1] for r in rows}
+
+
+def mark_entries_done(
+    con: duckdb.DuckDBPyConnection, done: dict[str, int | None]
+) -> None:
+    """Entries (by key) that became articles (by id), or were settled without one (None)."""
+    if not done:
+        return
+    con.executemany(
+        "UPDATE entries SET state = 'done', article_id = ? WHERE entry_key = ?",
+        [[article_id, key] for key, article_id in done.items()],
+    )

@@ -1,0 +1,109 @@
+"""Export articles as JSON Lines, CSV or Parquet, one record per article.
+
+Dates are ISO 8601 strings (or null) in JSONL and CSV; lists are JSON arrays in CSV. Windows
+(`since` inclusive, `until` exclusive) apply to the publication time, or to the first-seen time of
+articles without one.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from datetime import date, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import IO, Any
+
+import duckdb
+
+EXPORT_COLUMNS = (
+    "id", "url", "canonical_url", "feed_url", "source", "title", "author", "published_at",
+    "first_seen_at", "fetched_at", "language", "site_name", "text", "summary", "is_seed",
+    "relevant", "relevance_score", "relevance_terms", "relevance_reason", "extraction_status",
+    "extraction_reason",
+)
+
+
+class ExportFormat(StrEnum):
+    JSONL = "jsonl"
+    CSV = "csv"
+    PARQUET = "parquet"
+
+
+def _query(
+    *, since: datetime | None, until: datetime | None, relevant_only: bool
+) -> tuple[str, list[Any]]:
+    sql = f"""
+        SELECT {", ".join(EXPORT_COLUMNS)} FROM articles
+        WHERE (?::TIMESTAMPTZ IS NULL OR coalesce(published_at, first_seen_at) >= ?::TIMESTAMPTZ)
+          AND (?::TIMESTAMPTZ IS NULL OR coalesce(published_at, first_seen_at) < ?::TIMESTAMPTZ)
+          AND (NOT ? OR relevant)
+        ORDER BY coalesce(published_at, first_seen_at), id
+    """
+    return sql, [since, since, until, until, relevant_only]
+
+
+def iter_export_rows(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    relevant_only: bool = False,
+    batch: int = 500,
+) -> Iterator[dict[str, Any]]:
+    sql, params = _query(since=since, until=until, relevant_only=relevant_only)
+    cur = con.execute(sql, params)
+    names = [d[0] for d in cur.description]
+    while rows := cur.fetchmany(batch):
+        for row in rows:
+            record = dict(zip(names, row, strict=True))
+            record["relevant"] = bool(record["relevant"])
+            record["relevance_terms"] = list(record["relevance_terms"] or [])
+            yield record
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def write_export(
+    con: duckdb.DuckDBPyConnection,
+    fmt: ExportFormat,
+    out: IO[str] | Path,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    relevant_only: bool = False,
+) -> int:
+    """Write the export to a text stream (jsonl, csv) or a file path (any format); return the count."""
+    if fmt is ExportFormat.PARQUET:
+        if not isinstance(out, Path):
+            raise ValueError("parquet needs an output file (--output PATH)")
+        sql, params = _query(since=since, until=until, relevant_only=relevant_only)
+        target = str(out).replace("'", "''")
+        con.execute(f"COPY ({sql}) TO '{target}' (FORMAT parquet)", params)
+        row = con.execute(f"SELECT count(*) FROM read_parquet('{target}')").fetchone()
+        return int(row[0]) if row else 0
+    if isinstance(out, Path):
+        with out.open("w", encoding="utf-8", newline="") as handle:
+            return write_export(
+                con, fmt, handle, since=since, until=until, relevant_only=relevant_only
+            )
+    rows = iter_export_rows(con, since=since, until=until, relevant_only=relevant_only)
+    count = 0
+    if fmt is ExportFormat.JSONL:
+        for record in rows:
+            out.write(json.dumps({k: _jsonable(v) for k, v in record.items()}, ensure_ascii=False))
+            out.write("\n")
+            count += 1
+        return count
+    writer = csv.DictWriter(out, fieldnames=list(EXPORT_COLUMNS))
+    writer.writeheader()
+    for record in rows:
+        record["relevance_terms"] = json.dumps(record["relevance_terms"], ensure_ascii=False)
+        writer.writerow({k: _jsonable(v) for k, v in record.items()})
+        count += 1
+    return count
