@@ -51,5 +51,11 @@ def _is_button(line: str) -> bool:
     """Very short title-case lines such as "Support Us" or "Subscribe"."""
     words = line.split()
     return 0 < len(words) <= 3 and line.lower() in {
-        "support us", "subscribe", "donate", "sign up", "share", "advertisement", "subscribe now",
+        "support us",
+        "subscribe",
+        "donate",
+        "sign up",
+        "share",
+        "advertisement",
+        "subscribe now",
     }

@@ -44,7 +44,9 @@ class PollStatus(StrEnum):
     OK = "ok"  # fetched and parsed (entries may be zero)
     NOT_MODIFIED = "not_modified"  # 304
     SOFT_ERROR = "soft_error"  # 404, 429, 5xx, timeouts, connection resets: try again later
-    HARD_ERROR = "hard_error"  # not a feed, refused address, TLS, body too large, 4xx other than 404/429
+    HARD_ERROR = (
+        "hard_error"  # not a feed, refused address, TLS, body too large, 4xx other than 404/429
+    )
     SKIPPED = "skipped"  # backing off; not fetched this cycle
 
 

@@ -47,7 +47,10 @@ def fetch_pages(settings: Settings, entries: list[FeedEntry]) -> list[PageFetch]
 
 @task(name="process-articles", cache_policy=NO_CACHE)
 def process_articles(
-    settings: Settings, entries: list[FeedEntry], pages: list[PageFetch], sources: dict[str, str | None]
+    settings: Settings,
+    entries: list[FeedEntry],
+    pages: list[PageFetch],
+    sources: dict[str, str | None],
 ) -> list[ProcessedArticle]:
     return ingest.process_articles(settings, entries, pages, sources=sources)
 

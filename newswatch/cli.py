@@ -72,7 +72,9 @@ def _setup_logging(verbose: bool) -> None:
 
 @app.callback()
 def main(
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress to stderr.")] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Log progress to stderr.")
+    ] = False,
 ) -> None:
     """newswatch: Russia–North Korea news monitoring."""
     _setup_logging(verbose)
@@ -118,8 +120,12 @@ def _print_poll(summary: object) -> None:
     for row in summary.rows:
         if row["status"] == "skipped":
             continue
-        table.add_row(*(str(row[c] if row[c] is not None else "") for c in
-                        ("feed", "status", "http", "entries", "new", "error")))
+        table.add_row(
+            *(
+                str(row[c] if row[c] is not None else "")
+                for c in ("feed", "status", "http", "entries", "new", "error")
+            )
+        )
     out.print(table)
     out.print(summary.describe())
 
@@ -142,7 +148,8 @@ def export(
         bool, typer.Option("--relevant-only", help="Only articles judged relevant.")
     ] = False,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="File to write (default: standard output).")
+        Path | None,
+        typer.Option("--output", "-o", help="File to write (default: standard output)."),
     ] = None,
 ) -> None:
     """Export one record per article (seed articles included)."""
@@ -158,8 +165,12 @@ def export(
     settings = _settings(db=db)
     with connect(settings.db, lock_timeout=settings.lock_timeout_seconds) as con:
         count = write_export(
-            con, chosen, output if output is not None else sys.stdout,
-            since=_aware(since), until=_aware(until), relevant_only=relevant_only,
+            con,
+            chosen,
+            output if output is not None else sys.stdout,
+            since=_aware(since),
+            until=_aware(until),
+            relevant_only=relevant_only,
         )
     err.print(f"{count} article(s) exported" + (f" to {output}" if output else ""))
 
@@ -240,8 +251,11 @@ def feeds_list(
         table.add_column(column, overflow="fold")
     for row in rows:
         table.add_row(
-            row["source"] or row["title"] or "", row["url"], row["language"] or "",
-            "yes" if row["active"] else "no", row["last_status"] or "never polled",
+            row["source"] or row["title"] or "",
+            row["url"],
+            row["language"] or "",
+            "yes" if row["active"] else "no",
+            row["last_status"] or "never polled",
             str(row["error_count"]),
             row["last_success_at"].isoformat(timespec="minutes") if row["last_success_at"] else "",
         )
@@ -311,14 +325,16 @@ def feeds_import_opml(
 @feeds_app.command("export-opml")
 def feeds_export_opml(
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="File to write (default: standard output).")
+        Path | None,
+        typer.Option("--output", "-o", help="File to write (default: standard output)."),
     ] = None,
     db: DbOption = None,
     feeds: FeedsOption = None,
 ) -> None:
     """Write the active feeds (list and hand-added) as OPML."""
-    from extract.feedlist import load_feed_list
     from extract.feeds import OpmlFeed, render_opml
+
+    from extract.feedlist import load_feed_list
     from newswatch.ingest import feed_list_origin
     from store.db import connect
     from store.feeds import list_feeds, sync_feed_list
@@ -328,7 +344,10 @@ def feeds_export_opml(
         sync_feed_list(con, load_feed_list(settings.feeds), feed_list_origin(settings.feeds))
         rows = list_feeds(con, active_only=True)
     data = render_opml(
-        [OpmlFeed(url=r["url"], title=r["source"] or r["title"], language=r["language"]) for r in rows]
+        [
+            OpmlFeed(url=r["url"], title=r["source"] or r["title"], language=r["language"])
+            for r in rows
+        ]
     )
     if output:
         output.write_bytes(data)

@@ -17,8 +17,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from extract.article import ExtractionSettings, article_from_feed, extract_article
-from extract.feedlist import load_feed_list
 from extract.fetch import HttpConfig
+from extract.poll import fetch_pages, is_due, next_poll_time, poll_feeds
+from extract.relevance import TopicTerms, judge_relevance, load_topic_terms
+from extract.urls import canonicalize_url
+
+from extract.feedlist import load_feed_list
 from extract.models import (
     ExtractedArticle,
     ExtractionStatus,
@@ -29,10 +33,7 @@ from extract.models import (
     PollStatus,
     ProcessedArticle,
 )
-from extract.poll import fetch_pages, is_due, next_poll_time, poll_feeds
-from extract.relevance import TopicTerms, judge_relevance, load_topic_terms
 from extract.seeds import read_seed_articles
-from extract.urls import canonicalize_url
 from newswatch.settings import Settings
 from store import articles as article_store
 from store import entries as entry_store
@@ -198,8 +199,11 @@ def process_articles(
             continue
         seen.add(article.canonical_url)
         relevance = judge_relevance(
-            title=article.title, text=article.text, summary=entry.summary,
-            language=article.language, terms=terms,
+            title=article.title,
+            text=article.text,
+            summary=entry.summary,
+            language=article.language,
+            terms=terms,
         )
         processed.append(
             ProcessedArticle(
@@ -372,7 +376,10 @@ def summarize_poll(
 
 def check_systemic(summary: PollSummary) -> None:
     """Raise when every feed polled failed (and there were enough to tell)."""
-    if summary.feeds_polled >= MIN_FEEDS_FOR_OUTAGE and summary.feeds_failed == summary.feeds_polled:
+    if (
+        summary.feeds_polled >= MIN_FEEDS_FOR_OUTAGE
+        and summary.feeds_failed == summary.feeds_polled
+    ):
         errors = sorted({str(r["error"]) for r in summary.rows if r["error"]})[:3]
         raise SystemicPollFailure(
             f"all {summary.feeds_polled} feeds failed; first errors: {'; '.join(errors)}"

@@ -37,9 +37,15 @@ class Settings(BaseSettings):
 
     # Storage
     db: Path = Field(Path("data/newswatch.duckdb"), description="DuckDB file")
-    keep_raw_html: bool = Field(True, description="keep each page's HTML, compressed, for re-extraction")
-    keep_irrelevant_text: bool = Field(True, description="keep the full text of irrelevant articles")
-    lock_timeout_seconds: float = Field(600.0, gt=0, description="how long to wait for the database")
+    keep_raw_html: bool = Field(
+        True, description="keep each page's HTML, compressed, for re-extraction"
+    )
+    keep_irrelevant_text: bool = Field(
+        True, description="keep the full text of irrelevant articles"
+    )
+    lock_timeout_seconds: float = Field(
+        600.0, gt=0, description="how long to wait for the database"
+    )
 
     # Sources and reference data
     feeds: Path = Field(SEEDS_DIR / "feeds.toml", description="feed list: TOML or OPML")

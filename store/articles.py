@@ -81,11 +81,28 @@ def upsert_articles(
             row = con.execute(
                 _UPSERT,
                 [
-                    a.canonical_url, a.url, item.feed_url, item.source or a.site_name, a.title,
-                    a.author, a.published_at, now, page.fetched_at if page else None,
-                    a.language, a.site_name, a.text if keep_text else None, item.summary,
-                    item.is_seed, a.status.value, a.reason, page.http_status if page else None,
-                    rel.relevant, rel.score, list(rel.terms), rel.reason, now,
+                    a.canonical_url,
+                    a.url,
+                    item.feed_url,
+                    item.source or a.site_name,
+                    a.title,
+                    a.author,
+                    a.published_at,
+                    now,
+                    page.fetched_at if page else None,
+                    a.language,
+                    a.site_name,
+                    a.text if keep_text else None,
+                    item.summary,
+                    item.is_seed,
+                    a.status.value,
+                    a.reason,
+                    page.http_status if page else None,
+                    rel.relevant,
+                    rel.score,
+                    list(rel.terms),
+                    rel.reason,
+                    now,
                 ],
             ).fetchone()
             assert row is not None
@@ -103,14 +120,24 @@ def upsert_articles(
                             content_type = excluded.content_type, final_url = excluded.final_url,
                             html = excluded.html, fetched_at = excluded.fetched_at
                         """,
-                        [article_id, retention.compression, page.content_type, page.final_url,
-                         _compress(page.body, retention.compression), page.fetched_at or now],
+                        [
+                            article_id,
+                            retention.compression,
+                            page.content_type,
+                            page.final_url,
+                            _compress(page.body, retention.compression),
+                            page.fetched_at or now,
+                        ],
                     )
     return ids
 
 
 def _log_page(
-    con: duckdb.DuckDBPyConnection, *, page_url: str, item: ProcessedArticle, run_id: str | None,
+    con: duckdb.DuckDBPyConnection,
+    *,
+    page_url: str,
+    item: ProcessedArticle,
+    run_id: str | None,
     now: datetime,
 ) -> None:
     page = item.page
@@ -121,8 +148,17 @@ def _log_page(
                                elapsed_ms, bytes, logged_at)
         VALUES (?, 'page', ?, ?, ?, ?, ?, ?, ?, ?)
         """,
-        [run_id, page_url, item.feed_url, item.article.status.value, page.http_status, page.error,
-         page.elapsed_ms, len(page.body) if page.body else 0, page.fetched_at or now],
+        [
+            run_id,
+            page_url,
+            item.feed_url,
+            item.article.status.value,
+            page.http_status,
+            page.error,
+            page.elapsed_ms,
+            len(page.body) if page.body else 0,
+            page.fetched_at or now,
+        ],
     )
 
 
@@ -145,7 +181,10 @@ def update_relevance(
 
 
 def articles_for_scoring(
-    con: duckdb.DuckDBPyConnection, *, since: datetime | None = None, until: datetime | None = None,
+    con: duckdb.DuckDBPyConnection,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
     feed_urls: Sequence[str] | None = None,
 ) -> list[dict[str, Any]]:
     """id, title, text, summary, language of articles in a window (by publication, else first seen)."""

@@ -90,7 +90,9 @@ def _open_with_retry(path: Path, *, deadline: float) -> duckdb.DuckDBPyConnectio
         except duckdb.IOException as exc:
             if not _is_lock_conflict(exc) or time.monotonic() > deadline:
                 if _is_lock_conflict(exc):
-                    raise DatabaseBusy(f"database {path} is locked by another program: {exc}") from exc
+                    raise DatabaseBusy(
+                        f"database {path} is locked by another program: {exc}"
+                    ) from exc
                 raise
             log.info("database %s is locked by another program; retrying in %.2f s", path, delay)
             time.sleep(delay)

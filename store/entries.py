@@ -52,8 +52,21 @@ def record_entries(
             ON CONFLICT DO NOTHING
             """,
             [
-                [e.entry_key, e.feed_url, e.guid, e.url, e.canonical_url, e.title, e.summary,
-                 e.content, e.author, e.source, e.published_at, e.fetchable, now]
+                [
+                    e.entry_key,
+                    e.feed_url,
+                    e.guid,
+                    e.url,
+                    e.canonical_url,
+                    e.title,
+                    e.summary,
+                    e.content,
+                    e.author,
+                    e.source,
+                    e.published_at,
+                    e.fetchable,
+                    now,
+                ]
                 for e in new
             ],
         )
@@ -81,8 +94,17 @@ def pending_entries(
     params.append(limit)
     return [
         FeedEntry(
-            entry_key=r[0], feed_url=r[1], guid=r[2], url=r[3], canonical_url=r[4], title=r[5],
-            summary=r[6], content=r[7], author=r[8], published_at=r[9], source=r[10],
+            entry_key=r[0],
+            feed_url=r[1],
+            guid=r[2],
+            url=r[3],
+            canonical_url=r[4],
+            title=r[5],
+            summary=r[6],
+            content=r[7],
+            author=r[8],
+            published_at=r[9],
+            source=r[10],
             fetchable=r[11],
         )
         for r in con.execute(sql, params).fetchall()
@@ -100,9 +122,7 @@ def existing_article_ids(
     return {r[0]: r[1] for r in rows}
 
 
-def mark_entries_done(
-    con: duckdb.DuckDBPyConnection, done: dict[str, int | None]
-) -> None:
+def mark_entries_done(con: duckdb.DuckDBPyConnection, done: dict[str, int | None]) -> None:
     """Entries (by key) that became articles (by id), or were settled without one (None)."""
     if not done:
         return

@@ -18,9 +18,26 @@ from typing import IO, Any
 import duckdb
 
 EXPORT_COLUMNS = (
-    "id", "url", "canonical_url", "feed_url", "source", "title", "author", "published_at",
-    "first_seen_at", "fetched_at", "language", "site_name", "text", "summary", "is_seed",
-    "relevant", "relevance_score", "relevance_terms", "relevance_reason", "extraction_status",
+    "id",
+    "url",
+    "canonical_url",
+    "feed_url",
+    "source",
+    "title",
+    "author",
+    "published_at",
+    "first_seen_at",
+    "fetched_at",
+    "language",
+    "site_name",
+    "text",
+    "summary",
+    "is_seed",
+    "relevant",
+    "relevance_score",
+    "relevance_terms",
+    "relevance_reason",
+    "extraction_status",
     "extraction_reason",
 )
 

@@ -75,7 +75,9 @@ _FEED_COLUMNS = (
 )
 
 
-def list_feeds(con: duckdb.DuckDBPyConnection, *, active_only: bool = False) -> list[dict[str, Any]]:
+def list_feeds(
+    con: duckdb.DuckDBPyConnection, *, active_only: bool = False
+) -> list[dict[str, Any]]:
     sql = f"SELECT {_FEED_COLUMNS} FROM feeds"
     if active_only:
         sql += " WHERE active"
@@ -108,8 +110,16 @@ def load_poll_targets(
     rows = con.execute(sql + " ORDER BY url", params).fetchall()
     return [
         FeedSource(
-            url=r[0], title=r[1], source=r[2], language=r[3], etag=r[4], last_modified=r[5],
-            error_count=r[6], last_polled_at=r[7], last_unconditional_at=r[8], next_poll_at=r[9],
+            url=r[0],
+            title=r[1],
+            source=r[2],
+            language=r[3],
+            etag=r[4],
+            last_modified=r[5],
+            error_count=r[6],
+            last_polled_at=r[7],
+            last_unconditional_at=r[8],
+            next_poll_at=r[9],
         )
         for r in rows
     ]
@@ -153,17 +163,24 @@ def record_poll_results(
                 """,
                 [
                     r.feed_title,
-                    failed, r.etag,
-                    failed, r.last_modified,
+                    failed,
+                    r.etag,
+                    failed,
+                    r.last_modified,
                     failed,
                     r.status.value,
                     r.http_status,
-                    failed, r.error,
-                    failed, polled_at,
-                    failed, polled_at,
+                    failed,
+                    r.error,
+                    failed,
                     polled_at,
-                    failed, polled_at,
-                    r.unconditional and not failed, polled_at,
+                    failed,
+                    polled_at,
+                    polled_at,
+                    failed,
+                    polled_at,
+                    r.unconditional and not failed,
+                    polled_at,
                     next_poll.get(r.feed_url),
                     r.feed_url,
                 ],
@@ -174,8 +191,17 @@ def record_poll_results(
                                        elapsed_ms, entries, logged_at)
                 VALUES (?, 'feed', ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
-                [run_id, r.final_url or r.feed_url, r.feed_url, r.status.value, r.http_status,
-                 r.error, r.elapsed_ms, len(r.entries), polled_at],
+                [
+                    run_id,
+                    r.final_url or r.feed_url,
+                    r.feed_url,
+                    r.status.value,
+                    r.http_status,
+                    r.error,
+                    r.elapsed_ms,
+                    len(r.entries),
+                    polled_at,
+                ],
             )
 
 

@@ -67,4 +67,8 @@ def make_snippet(text: str, term: str, width: int = 160) -> str:
         return " ".join(text[:width].split())
     start = max(0, at - width // 3)
     piece = text[start : start + width]
-    return ("…" if start else "") + " ".join(piece.split()) + ("…" if start + width < len(text) else "")
+    return (
+        ("…" if start else "")
+        + " ".join(piece.split())
+        + ("…" if start + width < len(text) else "")
+    )

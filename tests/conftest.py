@@ -61,7 +61,9 @@ class LocalSite:
 
             def do_GET(self) -> None:
                 with site._lock:
-                    site.hits.append(Hit(self.path, {k.lower(): v for k, v in self.headers.items()}))
+                    site.hits.append(
+                        Hit(self.path, {k.lower(): v for k, v in self.headers.items()})
+                    )
                 route = site.routes.get(self.path) or site.routes.get(self.path.split("?")[0])
                 if route is None:
                     route = Route(b"not found", 404, {"Content-Type": "text/plain"})
@@ -91,12 +93,20 @@ class LocalSite:
     def url(self, path: str) -> str:
         return self.base + path
 
-    def add(self, path: str, body: bytes | str, *, status: int = 200,
-            content_type: str = "text/html; charset=utf-8", headers: dict[str, str] | None = None,
-            delay: float = 0.0) -> str:
+    def add(
+        self,
+        path: str,
+        body: bytes | str,
+        *,
+        status: int = 200,
+        content_type: str = "text/html; charset=utf-8",
+        headers: dict[str, str] | None = None,
+        delay: float = 0.0,
+    ) -> str:
         data = body.encode("utf-8") if isinstance(body, str) else body
-        self.routes[path] = Route(data, status, {"Content-Type": content_type, **(headers or {})},
-                                  delay)
+        self.routes[path] = Route(
+            data, status, {"Content-Type": content_type, **(headers or {})}, delay
+        )
         return self.url(path)
 
     def count(self, path: str) -> int:

@@ -14,7 +14,9 @@ from store.migrate import apply_migrations, migration_names
 def test_migrations_apply_once_and_are_recorded(tmp_path: Path) -> None:
     db = tmp_path / "n.duckdb"
     with connect(db) as con:
-        recorded = [r[0] for r in con.execute("SELECT name FROM schema_migrations ORDER BY name").fetchall()]
+        recorded = [
+            r[0] for r in con.execute("SELECT name FROM schema_migrations ORDER BY name").fetchall()
+        ]
         assert recorded == migration_names()
         assert apply_migrations(con) == []  # nothing left to do
     with connect(db) as con:
@@ -23,22 +25,30 @@ def test_migrations_apply_once_and_are_recorded(tmp_path: Path) -> None:
         )
 
 
-def test_failed_migration_leaves_nothing_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failed_migration_leaves_nothing_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import store.migrate as migrate
 
     names = migration_names()
     monkeypatch.setattr(migrate, "migration_names", lambda: [*names, "9999_broken"])
     monkeypatch.setattr(
-        migrate, "_migration_sql",
-        lambda name: "CREATE TABLE half_done (x INT); SELEC broken" if name == "9999_broken"
-        else (Path(migrate.__file__).parent / "migrations" / f"{name}.sql").read_text(),
+        migrate,
+        "_migration_sql",
+        lambda name: (
+            "CREATE TABLE half_done (x INT); SELEC broken"
+            if name == "9999_broken"
+            else (Path(migrate.__file__).parent / "migrations" / f"{name}.sql").read_text()
+        ),
     )
     with pytest.raises(Exception, match="syntax"), connect(tmp_path / "m.duckdb"):
         pass
     with connect(tmp_path / "m.duckdb", migrate=False) as con:
         tables = {r[0] for r in con.execute("SHOW TABLES").fetchall()}
         assert "half_done" not in tables
-        assert "9999_broken" not in {r[0] for r in con.execute("SELECT name FROM schema_migrations").fetchall()}
+        assert "9999_broken" not in {
+            r[0] for r in con.execute("SELECT name FROM schema_migrations").fetchall()
+        }
 
 
 def _writer(db: str, worker: int, rows: int) -> None:

@@ -37,33 +37,68 @@ def con() -> Iterator[duckdb.DuckDBPyConnection]:
         yield c
 
 
-def entry(n: int, *, feed: str = "https://f.example/rss", guid: str | None = None,
-          url: str | None = None) -> FeedEntry:
+def entry(
+    n: int, *, feed: str = "https://f.example/rss", guid: str | None = None, url: str | None = None
+) -> FeedEntry:
     url = url or f"https://news.example/a/{n}"
     guid = guid or f"guid-{n}"
     return FeedEntry(
-        feed_url=feed, entry_key=f"guid:{feed}:{guid}", guid=guid, url=url, canonical_url=url,
-        title=f"Title {n}", summary=f"Summary {n}", content=None, author=None,
-        published_at=NOW - timedelta(days=n), identities=(f"guid:{feed}:{guid}", f"url:{url}"),
+        feed_url=feed,
+        entry_key=f"guid:{feed}:{guid}",
+        guid=guid,
+        url=url,
+        canonical_url=url,
+        title=f"Title {n}",
+        summary=f"Summary {n}",
+        content=None,
+        author=None,
+        published_at=NOW - timedelta(days=n),
+        identities=(f"guid:{feed}:{guid}", f"url:{url}"),
     )
 
 
-def processed(n: int, *, relevant: bool = True, text: str = "Body text", is_seed: bool = False,
-              html: bytes | None = b"<html><p>Body</p></html>", published: datetime | None = None,
-              ) -> ProcessedArticle:
+def processed(
+    n: int,
+    *,
+    relevant: bool = True,
+    text: str = "Body text",
+    is_seed: bool = False,
+    html: bytes | None = b"<html><p>Body</p></html>",
+    published: datetime | None = None,
+) -> ProcessedArticle:
     url = f"https://news.example/a/{n}"
     return ProcessedArticle(
         article=ExtractedArticle(
-            url=url, canonical_url=url, title=f"Title {n}", text=text, author="A. Writer",
+            url=url,
+            canonical_url=url,
+            title=f"Title {n}",
+            text=text,
+            author="A. Writer",
             published_at=published if published is not None else NOW - timedelta(days=n),
-            site_name="Example", language="en", status=ExtractionStatus.OK,
+            site_name="Example",
+            language="en",
+            status=ExtractionStatus.OK,
         ),
-        relevance=Relevance(relevant=relevant, score=0.9 if relevant else 0.1,
-                            terms=("ru:Putin", "nk:Kim Jong Un"), reason="linked"),
+        relevance=Relevance(
+            relevant=relevant,
+            score=0.9 if relevant else 0.1,
+            terms=("ru:Putin", "nk:Kim Jong Un"),
+            reason="linked",
+        ),
         entry=entry(n),
-        page=PageFetch(url=url, final_url=url, http_status=200, body=html,
-                       content_type="text/html", fetched_at=NOW) if html else None,
-        feed_url="https://f.example/rss", source="Example News", summary=f"Summary {n}",
+        page=PageFetch(
+            url=url,
+            final_url=url,
+            http_status=200,
+            body=html,
+            content_type="text/html",
+            fetched_at=NOW,
+        )
+        if html
+        else None,
+        feed_url="https://f.example/rss",
+        source="Example News",
+        summary=f"Summary {n}",
         is_seed=is_seed,
     )
 
@@ -83,15 +118,24 @@ def test_feed_list_sync_adds_updates_and_deactivates(con: duckdb.DuckDBPyConnect
 def test_error_counters_grow_and_reset(con: duckdb.DuckDBPyConnection) -> None:
     url = "https://a.example/rss"
     feeds.sync_feed_list(con, [FeedSpec(url)], "l")
-    fail = FeedPollResult(feed_url=url, status=PollStatus.SOFT_ERROR, http_status=503,
-                          error="HTTP 503", polled_at=NOW)
+    fail = FeedPollResult(
+        feed_url=url, status=PollStatus.SOFT_ERROR, http_status=503, error="HTTP 503", polled_at=NOW
+    )
     feeds.record_poll_results(con, [fail], {url: NOW + timedelta(hours=1)}, run_id="r1", now=NOW)
     later = NOW + timedelta(hours=1)
     feeds.record_poll_results(con, [fail], {}, run_id="r2", now=later)
     row = feeds.failing_feeds(con, min_errors=2)[0]
-    assert row["error_count"] == 2 and row["failing_since"] == NOW and row["last_error"] == "HTTP 503"
-    ok = FeedPollResult(feed_url=url, status=PollStatus.OK, http_status=200, etag='"v2"',
-                        polled_at=later, unconditional=True)
+    assert (
+        row["error_count"] == 2 and row["failing_since"] == NOW and row["last_error"] == "HTTP 503"
+    )
+    ok = FeedPollResult(
+        feed_url=url,
+        status=PollStatus.OK,
+        http_status=200,
+        etag='"v2"',
+        polled_at=later,
+        unconditional=True,
+    )
     feeds.record_poll_results(con, [ok], {}, run_id="r3", now=later)
     assert feeds.failing_feeds(con) == []
     state = feeds.load_poll_targets(con, origins=["l"])[0]
@@ -144,17 +188,38 @@ def test_export_formats_and_windows(con: duckdb.DuckDBPyConnection, tmp_path: Pa
         con, [processed(1), processed(5, relevant=False), processed(9)], now=NOW
     )
     buf = io.StringIO()
-    assert export.write_export(con, export.ExportFormat.JSONL, buf,
-                               since=NOW - timedelta(days=6), relevant_only=True) == 1
+    assert (
+        export.write_export(
+            con, export.ExportFormat.JSONL, buf, since=NOW - timedelta(days=6), relevant_only=True
+        )
+        == 1
+    )
     record = json.loads(buf.getvalue())
-    for key in ("url", "canonical_url", "feed_url", "source", "title", "author", "published_at",
-                "fetched_at", "language", "text", "summary", "is_seed", "relevant",
-                "relevance_score", "relevance_terms", "extraction_status"):
+    for key in (
+        "url",
+        "canonical_url",
+        "feed_url",
+        "source",
+        "title",
+        "author",
+        "published_at",
+        "fetched_at",
+        "language",
+        "text",
+        "summary",
+        "is_seed",
+        "relevant",
+        "relevance_score",
+        "relevance_terms",
+        "extraction_status",
+    ):
         assert key in record
     assert record["relevance_terms"] == ["ru:Putin", "nk:Kim Jong Un"]
     assert datetime.fromisoformat(record["published_at"]) == NOW - timedelta(days=1)
     buf = io.StringIO()
-    assert export.write_export(con, export.ExportFormat.CSV, buf, until=NOW - timedelta(days=4)) == 2
+    assert (
+        export.write_export(con, export.ExportFormat.CSV, buf, until=NOW - timedelta(days=4)) == 2
+    )
     rows = list(csv.DictReader(io.StringIO(buf.getvalue())))
     assert json.loads(rows[0]["relevance_terms"]) == ["ru:Putin", "nk:Kim Jong Un"]
     target = tmp_path / "out's.parquet"
@@ -171,25 +236,42 @@ def test_search_matches_all_terms_newest_first(con: duckdb.DuckDBPyConnection) -
     assert [h["title"] for h in hits] == ["Title 1", "Title 3"]
     assert [h["title"] for h in search.search_articles(con, '"sign a treaty"')] == ["Title 3"]
     assert "Pyongyang" in search.search_articles(con, "pyongyang")[0]["snippet"]
-    assert search.search_articles(con, "putin", since=NOW - timedelta(days=2))[0]["title"] == "Title 1"
+    assert (
+        search.search_articles(con, "putin", since=NOW - timedelta(days=2))[0]["title"] == "Title 1"
+    )
     assert search.search_articles(con, '"unbalanced') == []
 
 
 texts = st.text(min_size=0, max_size=300)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(title=texts, body=texts, terms=st.lists(st.text(min_size=1, max_size=20), max_size=4),
-       score=st.floats(0, 1), relevant=st.booleans())
-def test_article_round_trip_through_export(title: str, body: str, terms: list[str], score: float,
-                                           relevant: bool) -> None:
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    title=texts,
+    body=texts,
+    terms=st.lists(st.text(min_size=1, max_size=20), max_size=4),
+    score=st.floats(0, 1),
+    relevant=st.booleans(),
+)
+def test_article_round_trip_through_export(
+    title: str, body: str, terms: list[str], score: float, relevant: bool
+) -> None:
     with connect(":memory:") as c:
         item = processed(1)
         item = ProcessedArticle(
             article=ExtractedArticle(
-                url=item.article.url, canonical_url=item.article.canonical_url, title=title,
-                text=body, author=None, published_at=NOW, site_name=None, language="ko",
-                status=ExtractionStatus.FEED_SUMMARY, reason="x",
+                url=item.article.url,
+                canonical_url=item.article.canonical_url,
+                title=title,
+                text=body,
+                author=None,
+                published_at=NOW,
+                site_name=None,
+                language="ko",
+                status=ExtractionStatus.FEED_SUMMARY,
+                reason="x",
             ),
             relevance=Relevance(relevant=relevant, score=score, terms=tuple(terms), reason="r"),
         )
