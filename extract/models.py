@@ -89,6 +89,7 @@ class FeedPollResult:
     unconditional: bool = False  # conditional headers were deliberately left out
     final_url: str | None = None  # after redirects
     polled_at: datetime | None = None
+    warning: str | None = None  # parsed, but not cleanly (recovered XML errors, wrong encoding)
 
 
 class ExtractionStatus(StrEnum):

@@ -70,7 +70,7 @@ def remove_feed(con: duckdb.DuckDBPyConnection, url: str) -> bool:
 
 _FEED_COLUMNS = (
     "url, title, source, language, topic, origin, active, error_count, last_status, "
-    "last_http_status, last_error, last_error_at, failing_since, last_polled_at, "
+    "last_http_status, last_error, last_error_at, last_warning, failing_since, last_polled_at, "
     "last_success_at, next_poll_at"
 )
 
@@ -146,50 +146,48 @@ def record_poll_results(
             con.execute(
                 """
                 UPDATE feeds SET
-                    title = coalesce(title, ?),
-                    etag = CASE WHEN ? THEN etag ELSE coalesce(?, etag) END,
-                    last_modified = CASE WHEN ? THEN last_modified ELSE coalesce(?, last_modified) END,
-                    error_count = CASE WHEN ? THEN error_count + 1 ELSE 0 END,
-                    last_status = ?,
-                    last_http_status = ?,
-                    last_error = CASE WHEN ? THEN ? ELSE last_error END,
-                    last_error_at = CASE WHEN ? THEN ? ELSE last_error_at END,
-                    failing_since = CASE WHEN ? THEN coalesce(failing_since, ?) ELSE NULL END,
-                    last_polled_at = ?,
-                    last_success_at = CASE WHEN ? THEN last_success_at ELSE ? END,
-                    last_unconditional_at = CASE WHEN ? THEN ? ELSE last_unconditional_at END,
-                    next_poll_at = ?
-                WHERE url = ?
+                    title = coalesce(title, $title),
+                    -- a 200 replaces the validators (even with none); a 304 keeps them
+                    etag = CASE WHEN $failed THEN etag
+                                WHEN $not_modified THEN coalesce($etag, etag) ELSE $etag END,
+                    last_modified = CASE WHEN $failed THEN last_modified
+                                         WHEN $not_modified THEN coalesce($last_modified, last_modified)
+                                         ELSE $last_modified END,
+                    error_count = CASE WHEN $failed THEN error_count + 1 ELSE 0 END,
+                    last_status = $status,
+                    last_http_status = $http_status,
+                    last_error = CASE WHEN $failed THEN $error ELSE last_error END,
+                    last_error_at = CASE WHEN $failed THEN $polled_at ELSE last_error_at END,
+                    last_warning = $warning,
+                    failing_since = CASE WHEN $failed THEN coalesce(failing_since, $polled_at) END,
+                    last_polled_at = $polled_at,
+                    last_success_at = CASE WHEN $failed THEN last_success_at ELSE $polled_at END,
+                    last_unconditional_at = CASE WHEN $unconditional THEN $polled_at
+                                                 ELSE last_unconditional_at END,
+                    next_poll_at = $next_poll_at
+                WHERE url = $url
                 """,
-                [
-                    r.feed_title,
-                    failed,
-                    r.etag,
-                    failed,
-                    r.last_modified,
-                    failed,
-                    r.status.value,
-                    r.http_status,
-                    failed,
-                    r.error,
-                    failed,
-                    polled_at,
-                    failed,
-                    polled_at,
-                    polled_at,
-                    failed,
-                    polled_at,
-                    r.unconditional and not failed,
-                    polled_at,
-                    next_poll.get(r.feed_url),
-                    r.feed_url,
-                ],
+                {
+                    "title": r.feed_title,
+                    "failed": failed,
+                    "not_modified": r.status == PollStatus.NOT_MODIFIED,
+                    "etag": r.etag,
+                    "last_modified": r.last_modified,
+                    "status": r.status.value,
+                    "http_status": r.http_status,
+                    "error": r.error,
+                    "warning": r.warning,
+                    "polled_at": polled_at,
+                    "unconditional": r.unconditional and not failed,
+                    "next_poll_at": next_poll.get(r.feed_url),
+                    "url": r.feed_url,
+                },
             )
             con.execute(
                 """
                 INSERT INTO fetch_log (run_id, kind, url, feed_url, status, http_status, error,
-                                       elapsed_ms, entries, logged_at)
-                VALUES (?, 'feed', ?, ?, ?, ?, ?, ?, ?, ?)
+                                       warning, elapsed_ms, entries, logged_at)
+                VALUES (?, 'feed', ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
                 [
                     run_id,
@@ -198,6 +196,7 @@ def record_poll_results(
                     r.status.value,
                     r.http_status,
                     r.error,
+                    r.warning,
                     r.elapsed_ms,
                     len(r.entries),
                     polled_at,

@@ -281,3 +281,20 @@ def test_article_round_trip_through_export(
     assert record["relevance_terms"] == terms and record["relevant"] is relevant
     assert record["relevance_score"] == pytest.approx(score)
     assert record["published_at"] == NOW and record["extraction_status"] == "feed_summary"
+
+
+def test_validators_replaced_on_200_kept_on_304(con: duckdb.DuckDBPyConnection) -> None:
+    url = "https://a.example/rss"
+    feeds.sync_feed_list(con, [FeedSpec(url)], "l")
+
+    def poll(status: PollStatus, etag: str | None, warning: str | None = None) -> str | None:
+        result = FeedPollResult(feed_url=url, status=status, etag=etag, polled_at=NOW,
+                                warning=warning)
+        feeds.record_poll_results(con, [result], {}, run_id=None, now=NOW)
+        return feeds.load_poll_targets(con, origins=["l"])[0].etag
+
+    assert poll(PollStatus.OK, '"v1"') == '"v1"'
+    assert poll(PollStatus.NOT_MODIFIED, None) == '"v1"'
+    assert poll(PollStatus.SOFT_ERROR, None) == '"v1"'
+    assert poll(PollStatus.OK, None, warning="recovered from invalid XML") is None
+    assert feeds.list_feeds(con)[0]["last_warning"] == "recovered from invalid XML"
