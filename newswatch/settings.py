@@ -69,6 +69,16 @@ class Settings(BaseSettings):
     retry_after_cap_seconds: float = Field(6 * 3600.0, gt=0)
     page_batch_size: int = Field(100, ge=1, le=2000)
 
+    # Backfill discovery and `newswatch serve`
+    discover_max_pages: int = Field(
+        50, ge=1, le=1000, description="discover: feed pages per feed, sitemaps per site"
+    )
+    discover_max_urls: int = Field(
+        2000, ge=1, description="discover: articles in the window per feed, at most"
+    )
+    prefect_host: str = Field("127.0.0.1", description="serve: address the Prefect server binds")
+    prefect_port: int = Field(4200, ge=1, le=65535, description="serve: Prefect server port")
+
     # Digest
     timezone: str = Field("UTC", description="time zone of digest weeks (IANA name)")
     outbox: Path = Field(Path("outbox"), description="where digests go when no SMTP host is set")
@@ -80,6 +90,12 @@ class Settings(BaseSettings):
     smtp_password: str | None = Field(None, repr=False)
     smtp_security: SmtpSecurity = SmtpSecurity.NONE
     smtp_timeout_seconds: float = Field(30.0, gt=0)
+    smtp_block: str | None = Field(
+        None, description="Prefect Secret block holding SMTP settings as JSON (host, port, ...)"
+    )
+    digest_archive: Path = Field(Path("data/digests"), description="every digest, kept as .eml/.html")
+    story_lookback_days: int = Field(14, ge=0, le=90, description="days before a window to group with")
+    failing_feed_polls: int = Field(3, ge=1, description="failed polls in a row before a digest says so")
 
     @field_validator("digest_to", mode="before")
     @classmethod

@@ -39,6 +39,8 @@ EXPORT_COLUMNS = (
     "relevance_reason",
     "extraction_status",
     "extraction_reason",
+    "story_id",
+    "duplicate_of",
 )
 
 

@@ -1,0 +1,117 @@
+"""Flow `weekly-digest`: group the week's articles into stories, build the digest, deliver it once.
+
+    assign-stories -> build-digest -> deliver-digest, then a markdown artifact with the summary.
+
+Thin: every task is a one-line wrapper over `newswatch.digest`. Parameters are checked here, at the
+start of the run, so a bad week or date from the UI fails at once with a readable message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
+
+from newswatch import digest
+from newswatch.settings import Settings, load_settings
+from reports.select import DigestWindow, WindowError
+
+
+@task(name="assign-stories", cache_policy=NO_CACHE)
+def assign_stories(settings: Settings, since: datetime, until: datetime) -> digest.StoryRun:
+    return digest.assign_stories(settings, since, until)
+
+
+@task(name="build-digest", cache_policy=NO_CACHE)
+def build_digest(settings: Settings, window: DigestWindow) -> digest.BuiltDigest:
+    return digest.build_digest(settings, window)
+
+
+@task(name="deliver-digest", cache_policy=NO_CACHE, retries=0)
+def deliver_digest(settings: Settings, built: digest.BuiltDigest, resend: bool) -> digest.Delivery:
+    return digest.deliver_digest(settings, built, resend=resend)
+
+
+@task(name="load-smtp-block", cache_policy=NO_CACHE, persist_result=False)  # holds a password
+def load_smtp_block(name: str) -> dict[str, object]:
+    return digest.smtp_overrides_from_block(name)
+
+
+@dataclass(frozen=True)
+class DigestOutcome:
+    window_key: str
+    subject: str
+    stories: int
+    new_stories: int
+    articles: int
+    delivery: digest.Delivery
+    story_run: digest.StoryRun
+    build_ms: float
+    html: str
+    text: str
+
+
+@flow(name="weekly-digest", log_prints=False)
+def weekly_digest_flow(
+    week: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    send: bool = True,
+    resend: bool = False,
+    db: str | None = None,
+) -> DigestOutcome:
+    """Build the digest of a window and deliver it (once per window unless `resend`).
+
+    Args:
+        week: ISO week "YYYY-Www" (e.g. "2026-W47"). Default: the previous ISO week.
+        since: First day of a custom window (instead of `week`).
+        until: Day after the last day of a custom window (exclusive). Default: through today.
+        send: Deliver the digest (SMTP if NEWSWATCH_SMTP_HOST is set, else the outbox folder).
+            False only builds it.
+        resend: Deliver even if this window was delivered before.
+        db: DuckDB file. Default: NEWSWATCH_DB, else data/newswatch.duckdb.
+    """
+    settings = load_settings(db=db)
+    if settings.smtp_block:
+        settings = load_settings(db=db, **load_smtp_block(settings.smtp_block))
+    try:
+        window = digest.resolve_window(settings, week=week, since=since, until=until)
+    except WindowError as exc:
+        raise ValueError(f"weekly-digest: bad window parameters: {exc}") from exc
+    return run_digest(settings, window, send=send, resend=resend)
+
+
+def run_digest(
+    settings: Settings, window: DigestWindow, *, send: bool, resend: bool
+) -> DigestOutcome:
+    logger = get_run_logger()
+    story_run = assign_stories(settings, window.start, window.end)
+    built = build_digest(settings, window)
+    if send:
+        delivery = deliver_digest(settings, built, resend)
+    else:
+        delivery = digest.Delivery(
+            status="not-sent", channel=None, detail="built only (send=False)"
+        )
+    create_markdown_artifact(
+        key="weekly-digest",
+        markdown=digest.summary_markdown(built, delivery, story_run),
+        description=f"weekly-digest {window.key}: {delivery.status}",
+    )
+    logger.info("weekly-digest %s: %s; %s", window.key, built.rendered.subject, delivery.detail)
+    totals = built.digest.totals
+    return DigestOutcome(
+        window_key=window.key,
+        subject=built.rendered.subject,
+        stories=totals.stories,
+        new_stories=totals.new_stories,
+        articles=totals.articles,
+        delivery=delivery,
+        story_run=story_run,
+        build_ms=built.elapsed_ms,
+        html=built.rendered.html,
+        text=built.rendered.text,
+    )

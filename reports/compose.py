@@ -1,0 +1,171 @@
+"""Compose a digest from plain rows: stories, what is new, the context. Pure.
+
+    digest = compose_digest(
+        window,
+        window_rows=[...],        # relevant articles first seen in the window (ArticleRow)
+        story_rows=[...],         # every article of those stories, earlier ones included
+        seeds=[...],              # seed articles
+        earlier_rows=[...],       # articles of stories carried by earlier digests
+        digest_keys={story_id: "2026-W46"},
+        daily_counts={date: n},   # relevant articles per local day, window and 8 weeks before
+        failing_feeds=[FeedHealth(...)],
+        generated_at=now,
+    )
+
+The result holds everything the templates show, already chosen and ranked: rendering adds
+nothing but formatting.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from typing import Any
+
+from reports.select import (
+    ArticleRow,
+    DayCount,
+    DigestWindow,
+    StoryItem,
+    Totals,
+    build_item,
+    daily_activity,
+    group_by_story,
+    one_line,
+    rank_items,
+    totals,
+)
+from reports.stories import PriorStory, find_earlier, novelty_weights, prior_from_rows
+
+
+@dataclass(frozen=True)
+class FeedHealth:
+    """A feed that has failed for several polls in a row."""
+
+    outlet: str
+    url: str
+    errors: int
+    failing_since: datetime | None
+    last_error: str
+    last_success: datetime | None
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any]) -> FeedHealth:
+        return cls(
+            outlet=one_line(record.get("source")) or record["url"],
+            url=record["url"],
+            errors=int(record.get("error_count") or 0),
+            failing_since=record.get("failing_since"),
+            last_error=one_line(record.get("last_error")) or "unknown error",
+            last_success=record.get("last_success_at"),
+        )
+
+
+@dataclass(frozen=True)
+class Digest:
+    window: DigestWindow
+    new: list[StoryItem]
+    continuing: list[StoryItem]
+    totals: Totals
+    activity: list[DayCount]
+    failing_feeds: list[FeedHealth]
+    generated_at: datetime
+
+    @property
+    def items(self) -> list[StoryItem]:
+        return [*self.new, *self.continuing]
+
+    @property
+    def article_ids(self) -> list[int]:
+        return [a for item in self.items for a in item.article_ids]
+
+
+def prior_stories(
+    earlier_rows: Sequence[ArticleRow],
+    digest_keys: Mapping[int, str],
+    seeds: Sequence[ArticleRow],
+    *,
+    exclude: set[int],
+) -> list[PriorStory]:
+    """Stories of earlier digests (except those in `exclude`) and seed articles, as priors."""
+    priors = [
+        prior_from_rows(rows, kind="digest", digest_key=digest_keys.get(story_id))
+        for story_id, rows in group_by_story(earlier_rows).items()
+        if story_id not in exclude
+    ]
+    priors += [prior_from_rows([seed], kind="seed") for seed in seeds]
+    return priors
+
+
+def compose_digest(
+    window: DigestWindow,
+    *,
+    window_rows: Sequence[ArticleRow],
+    story_rows: Sequence[ArticleRow],
+    seeds: Sequence[ArticleRow],
+    earlier_rows: Sequence[ArticleRow],
+    digest_keys: Mapping[int, str],
+    daily_counts: Mapping[date, int],
+    failing_feeds: Sequence[FeedHealth],
+    generated_at: datetime,
+) -> Digest:
+    in_window = group_by_story(window_rows)
+    whole = group_by_story(story_rows)
+    stories = {sid: whole.get(sid) or rows for sid, rows in in_window.items()}
+    priors = prior_stories(earlier_rows, digest_keys, seeds, exclude=set(in_window))
+    weights = novelty_weights(stories.values(), priors)
+    items = []
+    for story_id, rows in in_window.items():
+        item = build_item(story_id, rows)
+        pointer = find_earlier(
+            stories[story_id], window.start, priors, weights, digest_keys=dict(digest_keys)
+        )
+        if pointer is not None:
+            item = replace(item, status="continuing", pointer=pointer)
+        items.append(item)
+    ranked = rank_items(items)
+    return Digest(
+        window=window,
+        new=[i for i in ranked if i.status == "new"],
+        continuing=[i for i in ranked if i.status == "continuing"],
+        totals=totals(ranked),
+        activity=daily_activity(window, daily_counts),
+        failing_feeds=list(failing_feeds),
+        generated_at=generated_at,
+    )
+
+
+def item_record(item: StoryItem) -> dict[str, Any]:
+    """An item as JSON-ready data, for the archive."""
+    return {
+        "story_id": item.story_id,
+        "status": item.status,
+        "headline": item.headline,
+        "summary": item.summary,
+        "outlets": item.outlets,
+        "independent_outlets": item.independent_outlets,
+        "languages": item.languages,
+        "sources": [
+            {
+                "article_id": s.article_id,
+                "outlet": s.outlet,
+                "title": s.title,
+                "url": s.url,
+                "language": s.language,
+                "when": s.when.isoformat(),
+                "copy_of": s.copy_of,
+            }
+            for s in item.sources
+        ],
+        "pointer": None
+        if item.pointer is None
+        else {
+            "kind": item.pointer.kind,
+            "headline": item.pointer.headline,
+            "outlet": item.pointer.outlet,
+            "url": item.pointer.url,
+            "when": item.pointer.when.isoformat(),
+            "digest_key": item.pointer.digest_key,
+        },
+    }

@@ -1,0 +1,119 @@
+"""Stories: which articles tell the same development, and which copy another.
+
+`articles.story_id` is the id of the story's first article (so a story's id never changes) and
+`articles.duplicate_of` the article a syndicated copy repeats; `stories` keeps one row per story
+with its time span and size. Deciding the groups is `reports.stories`; this module reads the
+articles to group and writes the decisions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import duckdb
+
+from store.db import transaction
+
+_ARTICLE_COLUMNS = """
+    id, url, canonical_url, source, site_name, title, text, summary, language, published_at,
+    first_seen_at, relevance_terms, story_id, duplicate_of, is_seed, extraction_reason
+"""
+
+
+def _records(cur: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
+def relevant_articles(
+    con: duckdb.DuckDBPyConnection, *, since: datetime, until: datetime
+) -> list[dict[str, Any]]:
+    """Relevant articles (seeds excluded) first seen in [since, until), oldest first."""
+    cur = con.execute(
+        f"""
+        SELECT {_ARTICLE_COLUMNS} FROM articles
+        WHERE relevant AND NOT is_seed AND first_seen_at >= ? AND first_seen_at < ?
+        ORDER BY first_seen_at, id
+        """,
+        [since, until],
+    )
+    return _records(cur)
+
+
+def story_articles(
+    con: duckdb.DuckDBPyConnection, story_ids: Sequence[int]
+) -> list[dict[str, Any]]:
+    """Every relevant article of these stories, whenever first seen, oldest first."""
+    cur = con.execute(
+        f"""
+        SELECT {_ARTICLE_COLUMNS} FROM articles
+        WHERE relevant AND NOT is_seed AND list_contains(?, story_id)
+        ORDER BY first_seen_at, id
+        """,
+        [list(story_ids)],
+    )
+    return _records(cur)
+
+
+def seed_articles(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    cur = con.execute(f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE is_seed ORDER BY id")
+    return _records(cur)
+
+
+def save_story_assignments(
+    con: duckdb.DuckDBPyConnection,
+    assignments: Sequence[tuple[int, int, int | None]],
+    *,
+    now: datetime,
+) -> int:
+    """Store (article id, story id, duplicate of) decisions and refresh the stories they touch.
+
+    Returns how many stories were created or changed.
+    """
+    if not assignments:
+        return 0
+    story_ids = sorted({story for _, story, _ in assignments})
+    with transaction(con):
+        # Only articles still without a story: a concurrent run that placed them first wins, and a
+        # stored story id never changes.
+        con.executemany(
+            "UPDATE articles SET story_id = ?, duplicate_of = ? WHERE id = ? AND story_id IS NULL",
+            [[story, duplicate, article] for article, story, duplicate in assignments],
+        )
+        con.execute(
+            """
+            INSERT INTO stories (id, headline, first_seen_at, last_seen_at, articles, created_at,
+                                 updated_at)
+            SELECT a.story_id,
+                   any_value(s.title),
+                   min(a.first_seen_at), max(a.first_seen_at), count(*), ?, ?
+            FROM articles a LEFT JOIN articles s ON s.id = a.story_id
+            WHERE list_contains(?, a.story_id)
+            GROUP BY a.story_id
+            ON CONFLICT (id) DO UPDATE SET
+                headline = coalesce(excluded.headline, stories.headline),
+                first_seen_at = excluded.first_seen_at,
+                last_seen_at = excluded.last_seen_at,
+                articles = excluded.articles,
+                updated_at = excluded.updated_at
+            """,
+            [now, now, story_ids],
+        )
+    return len(story_ids)
+
+
+def list_stories(
+    con: duckdb.DuckDBPyConnection, *, since: datetime | None = None
+) -> list[dict[str, Any]]:
+    """Stories last seen at or after `since` (all when None), newest first."""
+    cur = con.execute(
+        """
+        SELECT id, headline, first_seen_at, last_seen_at, articles FROM stories
+        WHERE ?::TIMESTAMPTZ IS NULL OR last_seen_at >= ?::TIMESTAMPTZ
+        ORDER BY last_seen_at DESC, id
+        """,
+        [since, since],
+    )
+    return _records(cur)
