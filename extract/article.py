@@ -38,30 +38,40 @@ does, so in practice it comes from py3langid on the extracted text (at least
 `min_language_chars`), else from the page's declared language (`<html lang>`,
 `content-language`, `og:locale`), else py3langid on whatever short text there is, else the feed's.
 
+Decoding the page's bytes (`decode_html`, re-exported here) is in `extract.encoding`; the paywall
+signals and the teaser clean-up in `extract.paywall`.
+
 The settings were chosen by measurement on the Zyte article-extraction benchmark:
 `python -m bench.extraction`, figures in docs/benchmarks/extraction.md.
 """
 
 from __future__ import annotations
 
-import codecs
-import json
 import logging
 import re
 import unicodedata
 import zlib
-from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, Final
+from typing import Final
 
 import py3langid
 import trafilatura
 from htmldate import find_date
 from lxml.html import HtmlElement
-from trafilatura.utils import detect_encoding
 
+from extract.encoding import decode_html
 from extract.models import ExtractedArticle, ExtractionStatus, FeedEntry
+from extract.paywall import _paywall_signals, _strip_paywall_lines
+
+__all__ = [
+    "DEFAULT",
+    "ExtractionSettings",
+    "article_from_feed",
+    "clean_text",
+    "decode_html",
+    "extract_article",
+]
 
 log = logging.getLogger(__name__)
 
@@ -162,37 +172,6 @@ def article_from_feed(
     )
 
 
-def decode_html(data: bytes, content_type: str | None = None) -> tuple[str, str]:
-    """The page as text and the name of the encoding used.
-
-    Order: byte-order mark; valid UTF-8 (whatever is declared: a page that decodes as UTF-8 is
-    UTF-8, and many declare iso-8859-1 wrongly); the HTTP charset; the `<meta>` charset;
-    statistical detection (charset_normalizer through trafilatura); finally the declared or
-    windows-1252 encoding with replacement characters. Declared names are mapped the way
-    browsers do (gb2312 -> gb18030, euc-kr -> cp949, iso-8859-1 -> cp1252). A multi-byte
-    character cut at the end (a truncated body) is dropped, not counted as an error.
-    """
-    for bom, encoding in _BOMS:
-        if data.startswith(bom):
-            return data[len(bom) :].decode(encoding, errors="replace"), encoding
-    utf8 = _strict_decode(data, "utf-8")
-    if utf8 is not None:
-        return utf8, "utf-8"
-    declared = [_charset_from_content_type(content_type), _charset_from_meta(data)]
-    candidates: list[str] = [c for c in declared if c]
-    try:
-        candidates += detect_encoding(data)
-    except Exception:  # a detector bug must not lose the page
-        log.debug("charset detection failed", exc_info=True)
-    for name in candidates:
-        codec = _python_codec(name)
-        decoded = _strict_decode(data, codec) if codec else None
-        if codec and decoded is not None:
-            return decoded, codec
-    fallback = next((e for e in map(_python_codec, declared) if e), None) or "cp1252"
-    return data.decode(fallback, errors="replace"), fallback
-
-
 def clean_text(text: str, title: str | None = None) -> str:
     """`text` without the lines extraction often keeps but that are not the article.
 
@@ -235,13 +214,6 @@ class _Page:
     problem: str | None  # why the text is empty, when it is
 
 
-_BOMS: Final = (
-    (codecs.BOM_UTF8, "utf-8"),
-    (codecs.BOM_UTF32_LE, "utf-32-le"),  # before UTF-16 LE: its BOM starts the same way
-    (codecs.BOM_UTF32_BE, "utf-32-be"),
-    (codecs.BOM_UTF16_LE, "utf-16-le"),
-    (codecs.BOM_UTF16_BE, "utf-16-be"),
-)
 _GZIP_MAGIC: Final = b"\x1f\x8b"
 _BINARY_MAGIC: Final = {
     b"%PDF-": "a PDF document",
@@ -518,118 +490,6 @@ def _full_content(entry: FeedEntry | None, minimum: int) -> str | None:
 
 
 # ---------------------------------------------------------------------------------------------
-# paywall signals
-
-_PAYWALL_CLASS: Final = re.compile(
-    r"(?:^|[\s_-])(?:paywall|pay-wall|regwall|piano-(?:paywall|offer|inline)|tp-modal"
-    r"|subscriber-only|subscribers-only|premium-(?:content|article|lock|teaser)|meteredcontent"
-    r"|article-locked|content-locked|locked-content|gated-content|paid-content)(?:$|[\s_-])",
-    re.IGNORECASE,
-)
-_PAYWALL_PHRASE: Final = re.compile(
-    r"subscribe (?:now )?to (?:continue|keep) reading|subscribe to (?:read|unlock|access)"
-    r"|to continue reading,? (?:please )?(?:subscribe|log ?in|sign ?in|become)"
-    r"|(?:this|the) (?:article|story|content|post) is (?:only )?(?:available )?(?:for|to) "
-    r"(?:paid |paying |premium )?(?:subscribers|members)"
-    r"|(?:available|exclusive(?:ly)?) (?:only )?(?:for|to) (?:paid |paying |premium )?subscribers"
-    r"|for subscribers only|subscribers only|subscriber-only content|members[- ]only (?:content|article)"
-    r"|already a subscriber\?|read the full (?:article|story) with a subscription"
-    r"|the rest of this (?:article|story) is"
-    r"|nk pro (?:members|subscribers)|subscribe to nk pro|nk pro subscription"
-    r"|unlock (?:this|the full) (?:article|story)|log in to read the (?:full|rest)",
-    re.IGNORECASE,
-)
-_JSON_LD_XPATH: Final = '//script[@type="application/ld+json"]/text()'
-
-
-def _paywall_signals(
-    tree: HtmlElement, source: str, text: str
-) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Readable names of the page's paywall signals: (strong, weak).
-
-    Strong: JSON-LD or microdata `isAccessibleForFree: false`; a paywall phrase in the extracted
-    text. Weak, because many free articles carry them too (metered sites mark every page): paywall
-    CSS class or id names; a paywall phrase elsewhere in the page.
-    """
-    strong: list[str] = []
-    weak: list[str] = []
-    if _json_ld_not_free(tree) or tree.xpath(
-        '//*[@itemprop="isAccessibleForFree"][translate(@content,"FALSE","false")="false"]'
-    ):
-        strong.append("isAccessibleForFree: false")
-    in_text = _PAYWALL_PHRASE.search(text)
-    if in_text:
-        strong.append(f"'{in_text.group(0).lower()}' in the text")
-    markup = _PAYWALL_CLASS.search(" ".join(str(v) for v in tree.xpath("//@class | //@id")))
-    if markup:
-        weak.append(f"paywall markup '{markup.group(0).strip(' _-')}'")
-    in_page = None if in_text else _find_paywall_phrase(source)
-    if in_page:
-        weak.append(f"'{in_page}' in the page")
-    return tuple(strong), tuple(weak)
-
-
-_PHRASE_KEYWORDS: Final = ("subscri", "member", "unlock", "log in", "rest of this")
-
-
-def _find_paywall_phrase(source: str) -> str | None:
-    """The first paywall phrase in a whole page. The regex only runs near keywords: run over
-    half a megabyte of markup, its alternation costs tens of milliseconds."""
-    lower = source.lower()
-    for keyword in _PHRASE_KEYWORDS:
-        start = lower.find(keyword)
-        while start >= 0:
-            match = _PAYWALL_PHRASE.search(lower, max(0, start - 80), start + 120)
-            if match:
-                return match.group(0)
-            start = lower.find(keyword, start + 1)
-    return None
-
-
-def _json_ld_not_free(tree: HtmlElement) -> bool:
-    for raw in tree.xpath(_JSON_LD_XPATH):
-        if "isaccessibleforfree" not in str(raw).lower():
-            continue
-        try:
-            data = json.loads(str(raw))
-        except ValueError:
-            if re.search(r'"isAccessibleForFree"\s*:\s*"?false', str(raw), re.IGNORECASE):
-                return True
-            continue
-        for value in _values_of(data, "isAccessibleForFree"):
-            if value is False or (isinstance(value, str) and value.strip().lower() == "false"):
-                return True
-    return False
-
-
-def _values_of(data: Any, key: str) -> Iterator[Any]:
-    """Every value stored under `key`, at any depth (JSON-LD nests parts in @graph, hasPart)."""
-    if isinstance(data, dict):
-        for k, v in data.items():
-            if k == key:
-                yield v
-            else:
-                yield from _values_of(v, key)
-    elif isinstance(data, list):
-        for item in data:
-            yield from _values_of(item, key)
-
-
-_CALL_TO_ACTION: Final = re.compile(r"subscri|log ?in\b|sign ?in\b|sign up|register", re.IGNORECASE)
-
-
-def _strip_paywall_lines(text: str) -> str:
-    """A teaser without its sales pitch: paywall phrases and short subscribe/log-in lines."""
-    lines = [
-        line
-        for line in text.split("\n")
-        if not _PAYWALL_PHRASE.search(line)
-        and not (len(line) < 80 and _CALL_TO_ACTION.search(line))
-    ]
-    return "\n".join(lines).strip()
-
-
-# ---------------------------------------------------------------------------------------------
 # text clean-up
 
 _TOKEN: Final = re.compile(r"\w+")
@@ -790,76 +650,3 @@ def _detect_language(
     if sample.strip():
         return str(py3langid.classify(sample)[0])
     return entry.language if entry else None
-
-
-# ---------------------------------------------------------------------------------------------
-# decoding helpers
-
-_META_CHARSET: Final = re.compile(
-    rb"<meta[^>]+charset\s*=\s*[\"']?\s*([A-Za-z0-9._:-]+)", re.IGNORECASE
-)
-_CT_CHARSET: Final = re.compile(r"charset\s*=\s*[\"']?\s*([A-Za-z0-9._:-]+)", re.IGNORECASE)
-# What browsers actually use for these labels (WHATWG Encoding Standard).
-_ALIASES: Final = {
-    "gb2312": "gb18030",
-    "gbk": "gb18030",
-    "x-gbk": "gb18030",
-    "gb_2312-80": "gb18030",
-    "euc-kr": "cp949",
-    "ks_c_5601-1987": "cp949",
-    "windows-949": "cp949",
-    "x-windows-949": "cp949",
-    "iso-8859-1": "cp1252",
-    "latin1": "cp1252",
-    "latin-1": "cp1252",
-    "us-ascii": "cp1252",
-    "ascii": "cp1252",
-    "iso-8859-9": "cp1254",
-    "iso-8859-11": "cp874",
-    "tis-620": "cp874",
-    "shift_jis": "cp932",
-    "shift-jis": "cp932",
-    "sjis": "cp932",
-    "x-sjis": "cp932",
-    "big5": "big5hkscs",
-    "x-mac-cyrillic": "mac-cyrillic",
-    "utf8": "utf-8",
-}
-
-
-def _charset_from_content_type(content_type: str | None) -> str | None:
-    match = _CT_CHARSET.search(content_type or "")
-    return match.group(1) if match else None
-
-
-def _charset_from_meta(data: bytes) -> str | None:
-    match = _META_CHARSET.search(data[:16384])
-    return match.group(1).decode("ascii", errors="ignore") if match else None
-
-
-def _python_codec(name: str | None) -> str | None:
-    if not name:
-        return None
-    label = name.strip().lower()
-    label = _ALIASES.get(label, label)
-    try:
-        codec = codecs.lookup(label).name
-    except LookupError:
-        return None
-    # a page that declares UTF-16/32 but has no BOM is ASCII-compatible in practice
-    return None if codec.startswith(("utf-16", "utf-32")) else codec
-
-
-def _strict_decode(data: bytes, encoding: str) -> str | None:
-    """`data` decoded without errors, allowing a multi-byte character cut off at the very end."""
-    try:
-        return data.decode(encoding)
-    except UnicodeDecodeError as exc:
-        if exc.start >= len(data) - 3:
-            try:
-                return data[: exc.start].decode(encoding)
-            except UnicodeDecodeError:
-                return None
-        return None
-    except LookupError:
-        return None

@@ -24,12 +24,12 @@ from extract.relevance import (
     LANGUAGES,
     TopicTerms,
     TopicTermsError,
-    _regex_trigger,
     judge_relevance,
     load_topic_terms,
     parse_topic_terms,
 )
 from extract.seeds import read_seed_articles
+from extract.topic_terms import _regex_trigger
 
 ROOT = Path(__file__).resolve().parents[2]
 TERMS_FILE = ROOT / "seeds" / "topic_terms.toml"
