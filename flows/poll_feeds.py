@@ -11,11 +11,13 @@ from uuid import uuid4
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
-from prefect.runtime import flow_run
+from prefect.runtime import deployment, flow_run
 
+from extract.feedlist import FeedListError, load_feed_list
 from extract.models import FeedEntry, FeedPollResult, FeedSource, PageFetch, ProcessedArticle
 from newswatch import ingest
-from newswatch.settings import Settings, load_settings
+from newswatch.serve import show_core_logs
+from newswatch.settings import Settings, SettingsError, load_settings
 
 
 @task(name="load-seeds", cache_policy=NO_CACHE)
@@ -66,7 +68,18 @@ def _run_id() -> str:
     return str(flow_run.get_id() or uuid4())
 
 
-@flow(name="poll-feeds", log_prints=False)
+def _run_name() -> str:
+    """'poll-feeds: 29 feeds' (the feed list's size); a list that cannot be read fails the run."""
+    params = flow_run.parameters
+    try:
+        settings = load_settings(feeds=params.get("feeds"))
+        count = len(load_feed_list(settings.feeds))
+    except (SettingsError, FeedListError, OSError):
+        return "poll-feeds"
+    return f"poll-feeds: {count} feeds" + (" (forced)" if params.get("force") else "")
+
+
+@flow(name="poll-feeds", flow_run_name=_run_name, log_prints=False)
 def poll_feeds_flow(
     feeds: str | None = None, db: str | None = None, force: bool = False
 ) -> ingest.PollSummary:
@@ -77,6 +90,8 @@ def poll_feeds_flow(
         db: DuckDB file. Default: NEWSWATCH_DB, else data/newswatch.duckdb.
         force: Poll every feed now, even those backing off after errors.
     """
+    if deployment.get_id():
+        show_core_logs()  # under a worker: INFO of extract/store/newswatch in the run logs
     settings = load_settings(feeds=feeds, db=db)
     return run_poll(settings, force=force)
 

@@ -354,3 +354,180 @@ def feeds_export_opml(
         err.print(f"{len(rows)} feed(s) written to {output}")
     else:
         sys.stdout.buffer.write(data)
+
+
+@app.command()
+def digest(
+    week: Annotated[
+        str | None,
+        typer.Option(help="ISO week YYYY-Www (e.g. 2026-W47). Default: the previous ISO week."),
+    ] = None,
+    since: Annotated[
+        datetime | None,
+        typer.Option(
+            formats=["%Y-%m-%d"], help="First day of a custom window (instead of --week)."
+        ),
+    ] = None,
+    until: Annotated[
+        datetime | None,
+        typer.Option(formats=["%Y-%m-%d"], help="Day after the window's last day. Default: today."),
+    ] = None,
+    db: DbOption = None,
+    send: Annotated[
+        bool,
+        typer.Option(
+            "--send/--no-send",
+            help="Deliver: by SMTP if NEWSWATCH_SMTP_HOST is set, else into the outbox.",
+        ),
+    ] = True,
+    force: Annotated[
+        bool, typer.Option("--force", help="Deliver even if this window was delivered before.")
+    ] = False,
+    preview: Annotated[
+        Path | None,
+        typer.Option("--preview", help="Also write the HTML here, to open in a browser."),
+    ] = None,
+) -> None:
+    """Build the weekly digest through the Prefect flow `weekly-digest` and deliver it once.
+
+    Times and weeks are in NEWSWATCH_TIMEZONE. A window already delivered is not sent again
+    (exit 0) unless --force. Exit 1 when delivery or rendering fails, 2 on bad options.
+    """
+    from newswatch.digest import DigestConfigError, resolve_window
+    from reports.select import WindowError
+
+    settings = _settings(db=db)
+    first, last = (since.date() if since else None), (until.date() if until else None)
+    try:
+        resolve_window(settings, week=week, since=first, until=last)
+    except WindowError as exc:
+        raise _fail(str(exc), 2) from exc
+    from newswatch.prefect_env import configure_prefect_environment
+
+    configure_prefect_environment()
+    from flows.weekly_digest import weekly_digest_flow
+
+    try:
+        outcome = weekly_digest_flow(
+            week=week, since=first, until=last, send=send, resend=force, db=str(settings.db)
+        )
+    except (DigestConfigError, SettingsError) as exc:
+        raise _fail(str(exc), 2) from exc
+    except Exception as exc:  # the flow already logged the traceback
+        raise _fail(f"digest failed: {type(exc).__name__}: {exc}") from exc
+    if preview is not None:
+        preview.parent.mkdir(parents=True, exist_ok=True)
+        preview.write_text(outcome.html, encoding="utf-8")
+        err.print(f"preview written to {preview}")
+    out.print(outcome.subject, highlight=False)
+    out.print(f"{outcome.delivery.status}: {outcome.delivery.detail}", highlight=False)
+
+
+# --- running on a server, and backfills (docs/operations.md) ----------------------------------
+
+
+@app.command()
+def serve(
+    port: Annotated[
+        int | None,
+        typer.Option(help="Prefect server port [env: NEWSWATCH_PREFECT_PORT; default 4200]."),
+    ] = None,
+    host: Annotated[
+        str | None,
+        typer.Option(
+            help="Address the Prefect server binds [env: NEWSWATCH_PREFECT_HOST; default "
+            "127.0.0.1]. Anything else exposes an API without authentication."
+        ),
+    ] = None,
+    db: DbOption = None,
+    feeds: FeedsOption = None,
+) -> None:
+    """Run newswatch on this machine until stopped: Prefect server, deployments, worker.
+
+    Starts a Prefect server on HOST:PORT (or uses the one already answering there), creates the
+    work pool, deploys prefect.yaml (poll-feeds every 30 minutes, weekly-digest on Mondays,
+    backfill by hand) and starts a process worker. The UI is at http://HOST:PORT. Ctrl-C or
+    SIGTERM stops it cleanly; exit 1 if a part of it dies.
+    """
+    settings = _settings(db=db, feeds=feeds, prefect_port=port, prefect_host=host)
+    from newswatch.prefect_env import configure_prefect_environment
+
+    configure_prefect_environment()
+    from newswatch.serve import ServeError, ServeOptions, Services
+    from newswatch.serve import serve as run_services
+
+    logging.getLogger("newswatch.serve").setLevel(logging.INFO)
+    ui = f"http://{settings.prefect_host}:{settings.prefect_port}"
+
+    def ready(_services: Services, deployments: list[str]) -> None:
+        out.print(f"newswatch is running: UI {ui}; deployments: {', '.join(deployments)}")
+        out.print("Ctrl-C (or SIGTERM) stops it.")
+
+    try:
+        code = run_services(
+            settings,
+            ServeOptions(host=settings.prefect_host, port=settings.prefect_port),
+            on_ready=ready,
+        )
+    except ServeError as exc:
+        raise _fail(str(exc)) from exc
+    raise typer.Exit(code)
+
+
+@app.command()
+def backfill(
+    start: Annotated[
+        datetime, typer.Option(formats=["%Y-%m-%d"], help="First day of the window (included).")
+    ],
+    end: Annotated[
+        datetime, typer.Option(formats=["%Y-%m-%d"], help="Last day of the window (included).")
+    ],
+    mode: Annotated[
+        str, typer.Option(help="rescore, reextract, refetch or discover.", case_sensitive=False)
+    ] = "rescore",
+    feed: Annotated[
+        list[str] | None, typer.Option("--feed", help="Only this feed URL (repeatable).")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Report what would change; write nothing.")
+    ] = False,
+    db: DbOption = None,
+) -> None:
+    """Rework a past window through the Prefect flow `backfill` (here, in Prefect's local mode).
+
+    The same request run again resumes a killed run, or redoes a finished one. On a server,
+    trigger the `backfill` deployment from the UI instead (docs/operations.md).
+    """
+    from pydantic import ValidationError
+
+    from newswatch.backfill import BackfillError, BackfillRequest, BackfillSystemicFailure
+
+    settings = _settings(db=db)
+    try:
+        request = BackfillRequest(
+            start=start.date(), end=end.date(), mode=mode.lower(), feeds=feed, dry_run=dry_run
+        )
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'request'}: {e['msg']}" for e in exc.errors())
+        raise _fail(problems, 2) from exc
+    from newswatch.prefect_env import configure_prefect_environment
+
+    configure_prefect_environment()
+    from flows.backfill import backfill_flow
+
+    try:
+        summary = backfill_flow(request=request, db=str(settings.db))
+    except BackfillError as exc:
+        raise _fail(str(exc), 2) from exc
+    except BackfillSystemicFailure as exc:
+        raise _fail(f"backfill failed: {exc}") from exc
+    except Exception as exc:  # the flow already logged the traceback
+        raise _fail(f"backfill failed: {type(exc).__name__}: {exc}") from exc
+    if summary.rows:
+        table = Table(title="backfill")
+        for column in summary.rows[0]:
+            table.add_column(column, overflow="fold")
+        for row in summary.rows:
+            table.add_row(*(str(value) for value in row.values()))
+        out.print(table)
+    out.print(summary.describe(), highlight=False)

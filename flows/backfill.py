@@ -1,0 +1,130 @@
+"""Flow `backfill`: rework a past window by hand, from the Prefect UI's run form or the CLI.
+
+    plan-backfill -> (rework-batch)* | (discover-feed)* -> finish-backfill
+
+One parameter, `request` (`newswatch.backfill.BackfillRequest`): its fields carry the titles and
+descriptions the UI shows (first and last day as dates, the mode as a choice, feeds, dry run).
+A bad value fails the run at once with the field's name. The run is named after what it does
+("backfill rescore 2024-06-01..2024-06-30, all feeds"); a progress artifact
+(`backfill-progress`) moves after every batch or feed, and a table (`backfill-summary`) ends it.
+A run killed half-way leaves its job open: running the same request again resumes it.
+"""
+
+from __future__ import annotations
+
+from typing import cast
+from uuid import UUID, uuid4
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import (
+    create_progress_artifact,
+    create_table_artifact,
+    update_progress_artifact,
+)
+from prefect.cache_policies import NO_CACHE
+from prefect.runtime import deployment, flow_run
+
+from newswatch import backfill
+from newswatch.backfill import BackfillMode, BackfillRequest
+from newswatch.serve import show_core_logs
+from newswatch.settings import Settings, load_settings
+
+
+@task(name="plan-backfill", cache_policy=NO_CACHE)
+def plan_backfill(
+    settings: Settings, request: BackfillRequest, run_id: str
+) -> backfill.BackfillPlan:
+    return backfill.plan_backfill(settings, request, run_id=run_id)
+
+
+@task(name="rework-batch", cache_policy=NO_CACHE)
+def rework_batch(
+    settings: Settings, plan: backfill.BackfillPlan, cursor: int | None, run_id: str
+) -> backfill.BatchResult:
+    return backfill.rework_batch(settings, plan, cursor, run_id=run_id)
+
+
+@task(name="discover-feed", cache_policy=NO_CACHE)
+def discover_feed(
+    settings: Settings, plan: backfill.BackfillPlan, feed_url: str, run_id: str
+) -> backfill.FeedDiscovery:
+    return backfill.discover_feed(settings, plan, feed_url, run_id=run_id)
+
+
+@task(name="finish-backfill", cache_policy=NO_CACHE)
+def finish_backfill(
+    settings: Settings,
+    plan: backfill.BackfillPlan,
+    batches: list[backfill.BatchResult],
+    feeds: list[backfill.FeedDiscovery],
+) -> backfill.BackfillSummary:
+    return backfill.finish_backfill(settings, plan, batches=batches, feeds=feeds)
+
+
+def _run_name() -> str:
+    request = flow_run.parameters.get("request")
+    if isinstance(request, BackfillRequest):
+        return f"backfill {request.describe()}"
+    return "backfill"
+
+
+def _run_id() -> str:
+    return str(flow_run.get_id() or uuid4())
+
+
+@flow(name="backfill", flow_run_name=_run_name, log_prints=False)
+def backfill_flow(request: BackfillRequest, db: str | None = None) -> backfill.BackfillSummary:
+    """Rework a past window: rescore, re-extract, refetch, or discover older articles.
+
+    Args:
+        request: What to backfill: the window (first and last day), the mode, optionally the
+            feeds, and whether to only report (dry run). Running the same request again resumes
+            it if a run was killed, or redoes it if it finished.
+        db: DuckDB file. Default: NEWSWATCH_DB, else data/newswatch.duckdb.
+    """
+    if deployment.get_id():
+        show_core_logs()
+    settings = load_settings(db=db)
+    return run_backfill(settings, request)
+
+
+def run_backfill(settings: Settings, request: BackfillRequest) -> backfill.BackfillSummary:
+    logger = get_run_logger()
+    run_id = _run_id()
+    plan = plan_backfill(settings, request, run_id)
+    logger.info("backfill %s", plan.describe())
+    progress = cast(  # called from sync code, it returns the id, not a coroutine
+        UUID,
+        create_progress_artifact(
+            progress=backfill.progress_of(plan, 0),
+            key="backfill-progress",
+            description=f"backfill {plan.describe()}",
+        ),
+    )
+    batches: list[backfill.BatchResult] = []
+    feeds: list[backfill.FeedDiscovery] = []
+    if request.mode is BackfillMode.DISCOVER:
+        for feed_url in plan.feeds:
+            feeds.append(discover_feed(settings, plan, feed_url, run_id))
+            update_progress_artifact(progress, backfill.progress_of(plan, len(feeds)))
+        backfill.check_discovery(feeds)
+    else:
+        cursor = plan.cursor
+        while True:
+            batch = rework_batch(settings, plan, cursor, run_id)
+            batches.append(batch)
+            cursor = batch.last_id
+            update_progress_artifact(
+                progress, backfill.progress_of(plan, sum(b.processed for b in batches))
+            )
+            if batch.finished:
+                break
+    summary = finish_backfill(settings, plan, batches, feeds)
+    update_progress_artifact(progress, 100.0)
+    create_table_artifact(
+        key="backfill-summary",
+        table=summary.rows,
+        description=summary.describe(),
+    )
+    logger.info("backfill %s", summary.describe())
+    return summary
