@@ -26,7 +26,7 @@ from prefect.runtime import deployment, flow_run
 
 from newswatch import backfill
 from newswatch.backfill import BackfillMode, BackfillRequest
-from newswatch.serve import show_core_logs
+from newswatch.prefect_env import show_core_logs
 from newswatch.settings import Settings, load_settings
 
 

@@ -1,11 +1,16 @@
 """Flow `poll-feeds`: poll every due feed, store new entries, fetch and judge their articles.
 
+    load-seeds -> sync-feeds -> poll-sources -> record-poll
+    -> per batch: fetch-pages -> process-articles -> store-articles
+    -> assign-stories (when new relevant articles came in: copies and stories for export/digest)
+
 Tasks run per stage over batches (never one task run per article): a poll that finds 2,000 new
 articles makes 3 task runs per batch of `page_batch_size`, not 2,000.
 """
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from uuid import uuid4
 
 from prefect import flow, get_run_logger, task
@@ -15,9 +20,14 @@ from prefect.runtime import deployment, flow_run
 
 from extract.feedlist import FeedListError, load_feed_list
 from extract.models import FeedEntry, FeedPollResult, FeedSource, PageFetch, ProcessedArticle
-from newswatch import ingest
-from newswatch.serve import show_core_logs
+from newswatch import digest, ingest
+from newswatch.prefect_env import show_core_logs
 from newswatch.settings import Settings, SettingsError, load_settings
+
+
+@task(name="assign-stories", cache_policy=NO_CACHE)
+def assign_stories(settings: Settings, since: datetime, until: datetime) -> digest.StoryRun:
+    return digest.assign_stories(settings, since, until)
 
 
 @task(name="load-seeds", cache_policy=NO_CACHE)
@@ -109,6 +119,9 @@ def run_poll(settings: Settings, *, force: bool = False) -> ingest.PollSummary:
         pages = fetch_pages(settings, batch)
         processed = process_articles(settings, batch, pages, sources)
         batches.append(store_articles(settings, batch, processed, run_id))
+    if any(b.relevant for b in batches):  # new relevant articles join their stories at once
+        now = ingest.utcnow()
+        assign_stories(settings, now - timedelta(days=1), now + timedelta(minutes=1))
     summary = ingest.summarize_poll(targets, results, record, batches)
     create_table_artifact(
         key="poll-feeds-summary",

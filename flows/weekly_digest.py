@@ -14,8 +14,10 @@ from datetime import date, datetime
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.runtime import deployment, flow_run
 
 from newswatch import digest
+from newswatch.prefect_env import show_core_logs
 from newswatch.settings import Settings, load_settings
 from reports.select import DigestWindow, WindowError
 
@@ -54,7 +56,19 @@ class DigestOutcome:
     text: str
 
 
-@flow(name="weekly-digest", log_prints=False)
+def _run_name() -> str:
+    """'weekly-digest: 2026-W47', 'weekly-digest: 2026-11-01..2026-11-15', '… (resend)'."""
+    params = flow_run.parameters
+    if params.get("week"):
+        window = str(params["week"])
+    elif params.get("since") or params.get("until"):
+        window = f"{params.get('since') or '…'}..{params.get('until') or 'today'}"
+    else:
+        window = "previous week"
+    return f"weekly-digest: {window}" + (" (resend)" if params.get("resend") else "")
+
+
+@flow(name="weekly-digest", flow_run_name=_run_name, log_prints=False)
 def weekly_digest_flow(
     week: str | None = None,
     since: date | None = None,
@@ -74,6 +88,8 @@ def weekly_digest_flow(
         resend: Deliver even if this window was delivered before.
         db: DuckDB file. Default: NEWSWATCH_DB, else data/newswatch.duckdb.
     """
+    if deployment.get_id():
+        show_core_logs()  # under a worker: INFO of the core modules in the run logs
     settings = load_settings(db=db)
     if settings.smtp_block:
         settings = load_settings(db=db, **load_smtp_block(settings.smtp_block))

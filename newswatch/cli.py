@@ -332,9 +332,8 @@ def feeds_export_opml(
     feeds: FeedsOption = None,
 ) -> None:
     """Write the active feeds (list and hand-added) as OPML."""
-    from extract.feeds import OpmlFeed, render_opml
-
     from extract.feedlist import load_feed_list
+    from extract.feeds import OpmlFeed, render_opml
     from newswatch.ingest import feed_list_origin
     from store.db import connect
     from store.feeds import list_feeds, sync_feed_list
@@ -500,15 +499,27 @@ def backfill(
     """
     from pydantic import ValidationError
 
-    from newswatch.backfill import BackfillError, BackfillRequest, BackfillSystemicFailure
+    from newswatch.backfill import (
+        BackfillError,
+        BackfillMode,
+        BackfillRequest,
+        BackfillSystemicFailure,
+    )
 
     settings = _settings(db=db)
     try:
+        chosen = BackfillMode(mode.lower())
+    except ValueError:
+        choices = ", ".join(m.value for m in BackfillMode)
+        raise _fail(f"unknown mode {mode!r}: use one of {choices}", 2) from None
+    try:
         request = BackfillRequest(
-            start=start.date(), end=end.date(), mode=mode.lower(), feeds=feed, dry_run=dry_run
+            start=start.date(), end=end.date(), mode=chosen, feeds=feed, dry_run=dry_run
         )
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'request'}: {e['msg']}" for e in exc.errors())
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or 'request'}: {e['msg']}" for e in exc.errors()
+        )
         raise _fail(problems, 2) from exc
     from newswatch.prefect_env import configure_prefect_environment
 

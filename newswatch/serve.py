@@ -19,7 +19,6 @@ Two small run-time hooks for the deployments live here too, because they only ma
 run under a worker:
 - `set_project_directory`, the pull step of `prefect.yaml`: it moves a flow run into the checkout
   this `newswatch` package is installed from, so no machine path is written in `prefect.yaml`;
-- `show_core_logs`, called by flows: INFO records of the project's loggers reach the run logs
   (Prefect attaches its API handler to PREFECT_LOGGING_EXTRA_LOGGERS but leaves their level at the
   root's WARNING).
 
@@ -47,7 +46,6 @@ from newswatch.settings import PROJECT_ROOT, Settings
 log = logging.getLogger(__name__)
 
 PREFECT_YAML = PROJECT_ROOT / "prefect.yaml"
-CORE_LOGGERS = ("extract", "store", "reports", "newswatch")
 SERVER_START_TIMEOUT = 120.0
 STOP_TIMEOUT = 30.0
 
@@ -63,14 +61,6 @@ def set_project_directory() -> dict[str, str]:
     """Pull step: run the flow in this project's directory (where `flows/` and `.env` are)."""
     os.chdir(PROJECT_ROOT)
     return {"directory": str(PROJECT_ROOT)}
-
-
-def show_core_logs(level: int = logging.INFO) -> None:
-    """Let the project's INFO records through to the Prefect run logs."""
-    for name in CORE_LOGGERS:
-        logger = logging.getLogger(name)
-        if logger.level == logging.NOTSET or logger.level > level:
-            logger.setLevel(level)
 
 
 # --- what prefect.yaml asks for --------------------------------------------------------------

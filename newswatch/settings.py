@@ -93,9 +93,15 @@ class Settings(BaseSettings):
     smtp_block: str | None = Field(
         None, description="Prefect Secret block holding SMTP settings as JSON (host, port, ...)"
     )
-    digest_archive: Path = Field(Path("data/digests"), description="every digest, kept as .eml/.html")
-    story_lookback_days: int = Field(14, ge=0, le=90, description="days before a window to group with")
-    failing_feed_polls: int = Field(3, ge=1, description="failed polls in a row before a digest says so")
+    digest_archive: Path = Field(
+        Path("data/digests"), description="every digest, kept as .eml/.html"
+    )
+    story_lookback_days: int = Field(
+        14, ge=0, le=90, description="days before a window to group with"
+    )
+    failing_feed_polls: int = Field(
+        3, ge=1, description="failed polls in a row before a digest says so"
+    )
 
     @field_validator("digest_to", mode="before")
     @classmethod

@@ -32,6 +32,7 @@ from reports.select import (
     build_item,
     daily_activity,
     group_by_story,
+    is_current,
     one_line,
     rank_items,
     totals,
@@ -110,7 +111,7 @@ def compose_digest(
     failing_feeds: Sequence[FeedHealth],
     generated_at: datetime,
 ) -> Digest:
-    in_window = group_by_story(window_rows)
+    in_window = group_by_story(r for r in window_rows if is_current(r, window))
     whole = group_by_story(story_rows)
     stories = {sid: whole.get(sid) or rows for sid, rows in in_window.items()}
     priors = prior_stories(earlier_rows, digest_keys, seeds, exclude=set(in_window))

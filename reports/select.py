@@ -7,7 +7,9 @@
 
 A window runs from Monday 00:00 to the next Monday 00:00 in the configured time zone (or any
 [since, until) span of days on request). An article belongs to the window it was *first seen* in,
-so a late-published copy never reappears in a later digest.
+so a late-published copy never reappears in a later digest; but an article first seen now that was
+published long before the window (found by a `discover` backfill, or an old item a feed lists for
+the first time) is archive material, not this week's news, and stays out (`is_current`).
 
 Errors: `WindowError` (a ValueError) for a week or date span that makes no sense.
 """
@@ -25,6 +27,7 @@ from zoneinfo import ZoneInfo
 from reports.summary import extractive_summary
 
 BASELINE_WEEKS = 8
+STALE_BEFORE_WINDOW = timedelta(days=14)  # published this long before the window: not news now
 
 LANGUAGE_NAMES = {
     "en": "English",
@@ -194,6 +197,11 @@ class ArticleRow:
     @property
     def body(self) -> str:
         return self.text or self.summary or ""
+
+
+def is_current(row: ArticleRow, window: DigestWindow) -> bool:
+    """Whether an article first seen in `window` is news of that window (not archive material)."""
+    return row.published_at is None or row.published_at >= window.start - STALE_BEFORE_WINDOW
 
 
 def safe_link(url: str | None) -> str | None:

@@ -119,3 +119,4 @@ def test_poll_then_export_then_poll_again(
     figaro_record = next(r for r in records if r["canonical_url"].endswith(figaro))
     assert figaro_record["language"] == "fr" and figaro_record["relevance_terms"]
     assert "?utm" not in figaro_record["canonical_url"]
+    assert figaro_record["story_id"] is not None  # the poll grouped it into a story already

@@ -223,3 +223,12 @@ def test_an_ordinary_week_shows_every_story_in_full(hostile: Digest) -> None:
     ]
     out = render_digest(digest_of(rows))
     assert out.html.count('class="item"') == 20 and "More stories" not in out.html
+
+
+def test_old_articles_first_seen_this_week_stay_out_of_the_digest() -> None:
+    """A discover backfill stores 2024 articles today: archive material, not this week's news."""
+    fresh = article(1, title="Lavrov arrives in Pyongyang", text="Lavrov arrived on Tuesday.")
+    old = article(2, title="Putin lands in Pyongyang", text="Putin landed this evening.")
+    old = ArticleRow(**{**old.__dict__, "published_at": datetime(2024, 6, 18, tzinfo=UTC)})
+    digest = digest_of([fresh, old])
+    assert [i.headline for i in digest.new + digest.continuing] == ["Lavrov arrives in Pyongyang"]

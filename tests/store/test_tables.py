@@ -288,8 +288,9 @@ def test_validators_replaced_on_200_kept_on_304(con: duckdb.DuckDBPyConnection) 
     feeds.sync_feed_list(con, [FeedSpec(url)], "l")
 
     def poll(status: PollStatus, etag: str | None, warning: str | None = None) -> str | None:
-        result = FeedPollResult(feed_url=url, status=status, etag=etag, polled_at=NOW,
-                                warning=warning)
+        result = FeedPollResult(
+            feed_url=url, status=status, etag=etag, polled_at=NOW, warning=warning
+        )
         feeds.record_poll_results(con, [result], {}, run_id=None, now=NOW)
         return feeds.load_poll_targets(con, origins=["l"])[0].etag
 
