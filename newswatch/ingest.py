@@ -17,12 +17,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from extract.article import ExtractionSettings, article_from_feed, extract_article
-from extract.fetch import HttpConfig
-from extract.poll import fetch_pages, is_due, next_poll_time, poll_feeds
-from extract.relevance import TopicTerms, judge_relevance, load_topic_terms
-from extract.urls import canonicalize_url
-
 from extract.feedlist import load_feed_list
+from extract.fetch import HttpConfig
 from extract.models import (
     ExtractedArticle,
     ExtractionStatus,
@@ -33,7 +29,10 @@ from extract.models import (
     PollStatus,
     ProcessedArticle,
 )
+from extract.poll import fetch_pages, is_due, next_poll_time, poll_feeds
+from extract.relevance import TopicTerms, judge_relevance, load_topic_terms
 from extract.seeds import read_seed_articles
+from extract.urls import canonicalize_url
 from newswatch.settings import Settings
 from store import articles as article_store
 from store import entries as entry_store
