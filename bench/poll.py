@@ -53,8 +53,14 @@ def build_site(site: LocalSite, feeds: int, items: int) -> list[str]:
             '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
             f"<title>Feed {f}</title>{''.join(entries)}</channel></rss>"
         )
-        urls.append(site.add(f"/feed{f}.xml", body, content_type="application/rss+xml",
-                             headers={"ETag": f'"f{f}"'}))
+        urls.append(
+            site.add(
+                f"/feed{f}.xml",
+                body,
+                content_type="application/rss+xml",
+                headers={"ETag": f'"f{f}"'},
+            )
+        )
         route = site.routes[f"/feed{f}.xml"]
 
         def conditional(handler, route=route, etag=f'"f{f}"'):  # type: ignore[no-untyped-def]
@@ -110,8 +116,7 @@ def main() -> None:
     urls = build_site(site, args.feeds, args.items)
     feeds_file = tmp / "feeds.toml"
     feeds_file.write_text("".join(f'[[feeds]]\nurl = "{u}"\n' for u in urls))
-    settings = load_settings(db=tmp / "bench.duckdb", feeds=feeds_file,
-                             allow_private_networks=True)
+    settings = load_settings(db=tmp / "bench.duckdb", feeds=feeds_file, allow_private_networks=True)
     ingest.load_seeds(settings)
     first = timed_poll(settings)
     second = timed_poll(settings)
