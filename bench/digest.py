@@ -52,7 +52,7 @@ from extract.models import (  # noqa: E402
     ProcessedArticle,
     Relevance,
 )
-from extract.seeds import read_seed_articles  # noqa: E402
+from extract.seeds import read_seed_articles, seed_article  # noqa: E402
 from newswatch import digest  # noqa: E402
 from newswatch.settings import Settings, load_settings  # noqa: E402
 from reports import stories as story_logic  # noqa: E402
@@ -237,18 +237,7 @@ def build_database(settings: Settings, rng: random.Random) -> dict[str, int]:
                 con,
                 [
                     ProcessedArticle(
-                        article=ExtractedArticle(
-                            url=seed.url,
-                            canonical_url=seed.url,
-                            title=seed.title,
-                            text=seed.text,
-                            author=None,
-                            published_at=seed.published_at,
-                            site_name=seed.outlet,
-                            language=seed.language,
-                            status=ExtractionStatus.SEED,
-                            reason=f"seed article: {seed.about_event}",
-                        ),
+                        article=seed_article(seed),
                         relevance=Relevance(relevant=True, score=1.0, terms=terms_of(seed.text)),
                         source=seed.outlet,
                         is_seed=True,

@@ -2,7 +2,7 @@
 
 Each index entry names the file, the outlet, the URL, a title (or the slug-derived title when the
 text has none), a publication date (or an approximate one) and the language. Boilerplate tails are
-stripped from the text. Turning them into stored articles is the pipeline's job.
+stripped from the text. `seed_article` gives a seed the shape of any extracted article.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from extract.boilerplate import strip_boilerplate_tail
+from extract.models import ExtractedArticle, ExtractionStatus
+from extract.urls import canonicalize_url
 
 
 class SeedError(ValueError):
@@ -78,3 +80,19 @@ def read_seed_articles(folder: Path) -> list[SeedArticle]:
             )
         )
     return seeds
+
+
+def seed_article(seed: SeedArticle) -> ExtractedArticle:
+    """The seed as an extracted article (status SEED), ready to be judged and stored."""
+    return ExtractedArticle(
+        url=seed.url,
+        canonical_url=canonicalize_url(seed.url),
+        title=seed.title,
+        text=seed.text,
+        author=None,
+        published_at=seed.published_at,
+        site_name=seed.outlet,
+        language=seed.language,
+        status=ExtractionStatus.SEED,
+        reason=f"seed article ({seed.kind or 'article'}): {seed.about_event or ''}".strip(),
+    )

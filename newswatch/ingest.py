@@ -20,7 +20,6 @@ from extract.article import ExtractionSettings, article_from_feed, extract_artic
 from extract.feedlist import load_feed_list
 from extract.fetch import HttpConfig
 from extract.models import (
-    ExtractedArticle,
     ExtractionStatus,
     FeedEntry,
     FeedPollResult,
@@ -31,7 +30,7 @@ from extract.models import (
 )
 from extract.poll import fetch_pages, is_due, next_poll_time, poll_feeds
 from extract.relevance import TopicTerms, judge_relevance, load_topic_terms
-from extract.seeds import read_seed_articles
+from extract.seeds import read_seed_articles, seed_article
 from extract.urls import canonicalize_url
 from newswatch.settings import Settings
 from store import articles as article_store
@@ -282,18 +281,7 @@ def load_seeds(settings: Settings) -> int:
         )
         items.append(
             ProcessedArticle(
-                article=ExtractedArticle(
-                    url=seed.url,
-                    canonical_url=canonicalize_url(seed.url),
-                    title=seed.title,
-                    text=seed.text,
-                    author=None,
-                    published_at=seed.published_at,
-                    site_name=seed.outlet,
-                    language=seed.language,
-                    status=ExtractionStatus.SEED,
-                    reason=f"seed article ({seed.kind or 'article'}): {seed.about_event or ''}".strip(),
-                ),
+                article=seed_article(seed),
                 relevance=relevance,
                 source=seed.outlet,
                 is_seed=True,

@@ -23,7 +23,7 @@ from extract.models import (
     ProcessedArticle,
     Relevance,
 )
-from extract.seeds import read_seed_articles
+from extract.seeds import read_seed_articles, seed_article
 from store import articles, feeds
 
 WEEKS = Path(__file__).resolve().parents[1] / "fixtures" / "digest" / "weeks.json"
@@ -143,18 +143,7 @@ def load_seed_articles(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     ids = {}
     for seed in read_seed_articles(SEEDS):
         item = ProcessedArticle(
-            article=ExtractedArticle(
-                url=seed.url,
-                canonical_url=seed.url,
-                title=seed.title,
-                text=seed.text,
-                author=None,
-                published_at=seed.published_at,
-                site_name=seed.outlet,
-                language=seed.language,
-                status=ExtractionStatus.SEED,
-                reason=f"seed article ({seed.kind or 'article'}): {seed.about_event or ''}",
-            ),
+            article=seed_article(seed),
             relevance=Relevance(
                 relevant=True, score=1.0, terms=SEED_TERMS.get(seed.file, ()), reason="seed"
             ),
