@@ -15,7 +15,7 @@ from typing import Any
 import duckdb
 
 from extract.models import ProcessedArticle, Relevance
-from store.db import transaction
+from store.db import insert_rows, transaction
 
 
 @dataclass(frozen=True)
@@ -33,12 +33,32 @@ def decompress_html(blob: bytes, compression: str) -> bytes:
     return zlib.decompress(blob) if compression == "zlib" else blob
 
 
-_UPSERT = """
-INSERT INTO articles (
-    canonical_url, url, feed_url, source, title, author, published_at, first_seen_at, fetched_at,
-    language, site_name, text, summary, is_seed, extraction_status, extraction_reason, http_status,
-    relevant, relevance_score, relevance_terms, relevance_reason, updated_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+_ARTICLE_COLUMNS = [
+    ("canonical_url", "VARCHAR"),
+    ("url", "VARCHAR"),
+    ("feed_url", "VARCHAR"),
+    ("source", "VARCHAR"),
+    ("title", "VARCHAR"),
+    ("author", "VARCHAR"),
+    ("published_at", "TIMESTAMPTZ"),
+    ("first_seen_at", "TIMESTAMPTZ"),
+    ("fetched_at", "TIMESTAMPTZ"),
+    ("language", "VARCHAR"),
+    ("site_name", "VARCHAR"),
+    ("text", "VARCHAR"),
+    ("summary", "VARCHAR"),
+    ("is_seed", "BOOLEAN"),
+    ("extraction_status", "VARCHAR"),
+    ("extraction_reason", "VARCHAR"),
+    ("http_status", "INTEGER"),
+    ("relevant", "BOOLEAN"),
+    ("relevance_score", "DOUBLE"),
+    ("relevance_terms", "VARCHAR[]"),
+    ("relevance_reason", "VARCHAR"),
+    ("updated_at", "TIMESTAMPTZ"),
+]
+
+_ON_CONFLICT = """
 ON CONFLICT (canonical_url) DO UPDATE SET
     url = excluded.url,
     feed_url = coalesce(articles.feed_url, excluded.feed_url),
@@ -60,8 +80,64 @@ ON CONFLICT (canonical_url) DO UPDATE SET
     relevance_terms = excluded.relevance_terms,
     relevance_reason = excluded.relevance_reason,
     updated_at = excluded.updated_at
-RETURNING id
+RETURNING id, canonical_url
 """
+
+_HTML_COLUMNS = [
+    ("article_id", "BIGINT"),
+    ("compression", "VARCHAR"),
+    ("content_type", "VARCHAR"),
+    ("final_url", "VARCHAR"),
+    ("html", "BLOB"),
+    ("fetched_at", "TIMESTAMPTZ"),
+]
+_HTML_ON_CONFLICT = """
+ON CONFLICT (article_id) DO UPDATE SET compression = excluded.compression,
+    content_type = excluded.content_type, final_url = excluded.final_url,
+    html = excluded.html, fetched_at = excluded.fetched_at
+"""
+
+_PAGE_LOG_COLUMNS = [
+    ("run_id", "VARCHAR"),
+    ("kind", "VARCHAR"),
+    ("url", "VARCHAR"),
+    ("feed_url", "VARCHAR"),
+    ("status", "VARCHAR"),
+    ("http_status", "INTEGER"),
+    ("error", "VARCHAR"),
+    ("elapsed_ms", "DOUBLE"),
+    ("bytes", "BIGINT"),
+    ("logged_at", "TIMESTAMPTZ"),
+]
+
+
+def _article_row(item: ProcessedArticle, now: datetime, retention: Retention) -> list[object]:
+    a, rel, page = item.article, item.relevance, item.page
+    keep_text = retention.keep_irrelevant_text or rel.relevant or item.is_seed
+    return [
+        a.canonical_url,
+        a.url,
+        item.feed_url,
+        item.source or a.site_name,
+        a.title,
+        a.author,
+        a.published_at,
+        now,
+        page.fetched_at if page else None,
+        a.language,
+        a.site_name,
+        a.text if keep_text else None,
+        item.summary,
+        item.is_seed,
+        a.status.value,
+        a.reason,
+        page.http_status if page else None,
+        rel.relevant,
+        rel.score,
+        list(rel.terms),
+        rel.reason,
+        now,
+    ]
 
 
 def upsert_articles(
@@ -72,94 +148,67 @@ def upsert_articles(
     retention: Retention = Retention(),
     run_id: str | None = None,
 ) -> list[int]:
-    """Insert or update articles (one transaction); return their ids in the order given."""
-    ids: list[int] = []
+    """Insert or update a batch of articles in one transaction; return their ids in the order given.
+
+    Three statements per batch (articles, their HTML, the page-fetch log), not per article. A
+    batch that names the same canonical URL twice keeps the last.
+    """
+    if not items:
+        return []
+    last = {item.article.canonical_url: item for item in items}
+    rows = [_article_row(item, now, retention) for item in last.values()]
+    names = ", ".join(name for name, _ in _ARTICLE_COLUMNS)
+    unnested = ", ".join(f"unnest(?::{sql_type}[])" for _, sql_type in _ARTICLE_COLUMNS)
     with transaction(con):
-        for item in items:
-            a, rel, page = item.article, item.relevance, item.page
-            keep_text = retention.keep_irrelevant_text or rel.relevant or item.is_seed
-            row = con.execute(
-                _UPSERT,
+        returned = con.execute(
+            f"INSERT INTO articles ({names}) SELECT {unnested} {_ON_CONFLICT}",
+            [list(column) for column in zip(*rows, strict=True)],
+        ).fetchall()
+        id_of = {url: int(article_id) for article_id, url in returned}
+        fetched = [item for item in last.values() if item.page is not None]
+        insert_rows(
+            con,
+            "fetch_log",
+            _PAGE_LOG_COLUMNS,
+            [_page_log_row(item, run_id=run_id, now=now) for item in fetched],
+        )
+        if retention.keep_raw_html:
+            insert_rows(
+                con,
+                "article_html",
+                _HTML_COLUMNS,
                 [
-                    a.canonical_url,
-                    a.url,
-                    item.feed_url,
-                    item.source or a.site_name,
-                    a.title,
-                    a.author,
-                    a.published_at,
-                    now,
-                    page.fetched_at if page else None,
-                    a.language,
-                    a.site_name,
-                    a.text if keep_text else None,
-                    item.summary,
-                    item.is_seed,
-                    a.status.value,
-                    a.reason,
-                    page.http_status if page else None,
-                    rel.relevant,
-                    rel.score,
-                    list(rel.terms),
-                    rel.reason,
-                    now,
+                    [
+                        id_of[item.article.canonical_url],
+                        retention.compression,
+                        item.page.content_type,
+                        item.page.final_url,
+                        _compress(item.page.body, retention.compression),
+                        item.page.fetched_at or now,
+                    ]
+                    for item in fetched
+                    if item.page is not None and item.page.body
                 ],
-            ).fetchone()
-            assert row is not None
-            article_id = int(row[0])
-            ids.append(article_id)
-            if page is not None:
-                _log_page(con, page_url=a.url, item=item, run_id=run_id, now=now)
-                if retention.keep_raw_html and page.body:
-                    con.execute(
-                        """
-                        INSERT INTO article_html (article_id, compression, content_type, final_url,
-                                                  html, fetched_at)
-                        VALUES (?, ?, ?, ?, ?, ?)
-                        ON CONFLICT (article_id) DO UPDATE SET compression = excluded.compression,
-                            content_type = excluded.content_type, final_url = excluded.final_url,
-                            html = excluded.html, fetched_at = excluded.fetched_at
-                        """,
-                        [
-                            article_id,
-                            retention.compression,
-                            page.content_type,
-                            page.final_url,
-                            _compress(page.body, retention.compression),
-                            page.fetched_at or now,
-                        ],
-                    )
-    return ids
+                on_conflict=_HTML_ON_CONFLICT,
+            )
+    return [id_of[item.article.canonical_url] for item in items]
 
 
-def _log_page(
-    con: duckdb.DuckDBPyConnection,
-    *,
-    page_url: str,
-    item: ProcessedArticle,
-    run_id: str | None,
-    now: datetime,
-) -> None:
+def _page_log_row(item: ProcessedArticle, *, run_id: str | None, now: datetime) -> list[object]:
     page = item.page
     assert page is not None
-    con.execute(
-        """
-        INSERT INTO fetch_log (run_id, kind, url, feed_url, status, http_status, error,
-                               elapsed_ms, bytes, logged_at)
-        VALUES (?, 'page', ?, ?, ?, ?, ?, ?, ?, ?)
-        """,
-        [
-            run_id,
-            page_url,
-            item.feed_url,
-            item.article.status.value,
-            page.http_status,
-            page.error,
-            page.elapsed_ms,
-            len(page.body) if page.body else 0,
-            page.fetched_at or now,
-        ],
-    )
+    return [
+        run_id,
+        "page",
+        item.article.url,
+        item.feed_url,
+        item.article.status.value,
+        page.http_status,
+        page.error,
+        page.elapsed_ms,
+        len(page.body) if page.body else 0,
+        page.fetched_at or now,
+    ]
 
 
 def update_relevance(

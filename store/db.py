@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -97,6 +97,27 @@ def _open_with_retry(path: Path, *, deadline: float) -> duckdb.DuckDBPyConnectio
             log.info("database %s is locked by another program; retrying in %.2f s", path, delay)
             time.sleep(delay)
             delay = min(delay * 2, 2.0)
+
+
+def insert_rows(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    columns: Sequence[tuple[str, str]],
+    rows: Sequence[Sequence[object]],
+    *,
+    on_conflict: str = "",
+) -> None:
+    """Insert many rows in one statement (column-wise lists, unnested), not row by row.
+
+    `table` and `columns` ((name, SQL type) pairs) are code constants; the values are bound.
+    DuckDB's executemany runs one statement per row: about 35 times slower for a batch.
+    """
+    if not rows:
+        return
+    names = ", ".join(name for name, _ in columns)
+    unnested = ", ".join(f"unnest(?::{sql_type}[])" for _, sql_type in columns)
+    values = [list(column) for column in zip(*rows, strict=True)]
+    con.execute(f"INSERT INTO {table} ({names}) SELECT {unnested} {on_conflict}", values)
 
 
 @contextmanager

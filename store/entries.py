@@ -14,7 +14,23 @@ from datetime import datetime
 import duckdb
 
 from extract.models import FeedEntry
-from store.db import transaction
+from store.db import insert_rows, transaction
+
+_ENTRY_COLUMNS = [
+    ("entry_key", "VARCHAR"),
+    ("feed_url", "VARCHAR"),
+    ("guid", "VARCHAR"),
+    ("url", "VARCHAR"),
+    ("canonical_url", "VARCHAR"),
+    ("title", "VARCHAR"),
+    ("summary", "VARCHAR"),
+    ("content", "VARCHAR"),
+    ("author", "VARCHAR"),
+    ("source", "VARCHAR"),
+    ("published_at", "TIMESTAMPTZ"),
+    ("fetchable", "BOOLEAN"),
+    ("first_seen_at", "TIMESTAMPTZ"),
+]
 
 
 def _identities(entry: FeedEntry) -> tuple[str, ...]:
@@ -44,13 +60,10 @@ def record_entries(
     if not new:
         return []
     with transaction(con):
-        con.executemany(
-            """
-            INSERT INTO entries (entry_key, feed_url, guid, url, canonical_url, title, summary,
-                                 content, author, source, published_at, fetchable, first_seen_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT DO NOTHING
-            """,
+        insert_rows(
+            con,
+            "entries",
+            _ENTRY_COLUMNS,
             [
                 [
                     e.entry_key,
@@ -69,10 +82,14 @@ def record_entries(
                 ]
                 for e in new
             ],
+            on_conflict="ON CONFLICT DO NOTHING",
         )
-        con.executemany(
-            "INSERT INTO entry_identities (identity, entry_key) VALUES (?, ?) ON CONFLICT DO NOTHING",
+        insert_rows(
+            con,
+            "entry_identities",
+            [("identity", "VARCHAR"), ("entry_key", "VARCHAR")],
             [[identity, e.entry_key] for e in new for identity in _identities(e)],
+            on_conflict="ON CONFLICT DO NOTHING",
         )
     return new
 
@@ -126,7 +143,11 @@ def mark_entries_done(con: duckdb.DuckDBPyConnection, done: dict[str, int | None
     """Entries (by key) that became articles (by id), or were settled without one (None)."""
     if not done:
         return
-    con.executemany(
-        "UPDATE entries SET state = 'done', article_id = ? WHERE entry_key = ?",
-        [[article_id, key] for key, article_id in done.items()],
+    con.execute(
+        """
+        UPDATE entries SET state = 'done', article_id = d.article_id
+        FROM (SELECT unnest(?::VARCHAR[]) AS entry_key, unnest(?::BIGINT[]) AS article_id) AS d
+        WHERE entries.entry_key = d.entry_key
+        """,
+        [list(done), list(done.values())],
     )
