@@ -64,7 +64,7 @@ def feed_list_origin(path: Path) -> str:
 # --- feeds ----------------------------------------------------------------------------------
 
 
-def sync_feeds(settings: Settings, *, feed_urls: Sequence[str] | None = None) -> list[FeedSource]:
+def sync_feeds(settings: Settings) -> list[FeedSource]:
     """Sync the configured feed list into the database; return the feeds to poll."""
     specs = load_feed_list(settings.feeds)
     origin = feed_list_origin(settings.feeds)
@@ -72,9 +72,7 @@ def sync_feeds(settings: Settings, *, feed_urls: Sequence[str] | None = None) ->
         added = feed_store.sync_feed_list(con, specs, origin)
         if added:
             log.info("%d new feed(s) from %s", added, settings.feeds)
-        return feed_store.load_poll_targets(
-            con, origins=[origin, feed_store.MANUAL], urls=feed_urls
-        )
+        return feed_store.load_poll_targets(con, origins=[origin, feed_store.MANUAL])
 
 
 def poll_sources(

@@ -26,6 +26,7 @@ import duckdb
 from extract.models import FeedEntry
 from store.articles import decompress_html
 from store.db import transaction
+from store.entries import ENTRY_SELECT, entry_from_row
 
 
 @dataclass(frozen=True)
@@ -243,32 +244,15 @@ def _entries_of(con: duckdb.DuckDBPyConnection, article_ids: Sequence[int]) -> d
     if not article_ids:
         return {}
     rows = con.execute(
-        """
-        SELECT article_id, entry_key, feed_url, guid, url, canonical_url, title, summary, content,
-               author, published_at, source, fetchable
+        f"""
+        SELECT article_id, {ENTRY_SELECT}
         FROM entries
         WHERE list_contains(?, article_id)
         QUALIFY row_number() OVER (PARTITION BY article_id ORDER BY first_seen_at, entry_key) = 1
         """,
         [list(article_ids)],
     ).fetchall()
-    return {
-        int(r[0]): FeedEntry(
-            entry_key=r[1],
-            feed_url=r[2],
-            guid=r[3],
-            url=r[4],
-            canonical_url=r[5],
-            title=r[6],
-            summary=r[7],
-            content=r[8],
-            author=r[9],
-            published_at=r[10],
-            source=r[11],
-            fetchable=r[12],
-        )
-        for r in rows
-    }
+    return {int(r[0]): entry_from_row(r[1:]) for r in rows}
 
 
 def feeds_for_backfill(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 import duckdb
 
@@ -31,6 +32,31 @@ _ENTRY_COLUMNS = [
     ("fetchable", "BOOLEAN"),
     ("first_seen_at", "TIMESTAMPTZ"),
 ]
+
+
+# The columns that rebuild a FeedEntry as the poller made it, in `entry_from_row` order.
+ENTRY_SELECT = (
+    "entry_key, feed_url, guid, url, canonical_url, title, summary, content, author, "
+    "published_at, source, fetchable"
+)
+
+
+def entry_from_row(r: Sequence[Any]) -> FeedEntry:
+    """A FeedEntry from a row selected with ENTRY_SELECT."""
+    return FeedEntry(
+        entry_key=r[0],
+        feed_url=r[1],
+        guid=r[2],
+        url=r[3],
+        canonical_url=r[4],
+        title=r[5],
+        summary=r[6],
+        content=r[7],
+        author=r[8],
+        published_at=r[9],
+        source=r[10],
+        fetchable=r[11],
+    )
 
 
 def _identities(entry: FeedEntry) -> tuple[str, ...]:
@@ -98,34 +124,14 @@ def pending_entries(
     con: duckdb.DuckDBPyConnection, *, feed_urls: Sequence[str] | None = None, limit: int = 100_000
 ) -> list[FeedEntry]:
     """Entries stored but not yet turned into articles (left by an interrupted run)."""
-    sql = """
-        SELECT entry_key, feed_url, guid, url, canonical_url, title, summary, content, author,
-               published_at, source, fetchable
-        FROM entries WHERE state = 'new'
-    """
+    sql = f"SELECT {ENTRY_SELECT} FROM entries WHERE state = 'new'"
     params: list[object] = []
     if feed_urls is not None:
         sql += " AND list_contains(?, feed_url)"
         params.append(list(feed_urls))
     sql += " ORDER BY first_seen_at, entry_key LIMIT ?"
     params.append(limit)
-    return [
-        FeedEntry(
-            entry_key=r[0],
-            feed_url=r[1],
-            guid=r[2],
-            url=r[3],
-            canonical_url=r[4],
-            title=r[5],
-            summary=r[6],
-            content=r[7],
-            author=r[8],
-            published_at=r[9],
-            source=r[10],
-            fetchable=r[11],
-        )
-        for r in con.execute(sql, params).fetchall()
-    ]
+    return [entry_from_row(r) for r in con.execute(sql, params).fetchall()]
 
 
 def existing_article_ids(

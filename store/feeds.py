@@ -88,25 +88,15 @@ def list_feeds(
 
 
 def load_poll_targets(
-    con: duckdb.DuckDBPyConnection,
-    *,
-    origins: Iterable[str],
-    urls: Sequence[str] | None = None,
+    con: duckdb.DuckDBPyConnection, *, origins: Iterable[str]
 ) -> list[FeedSource]:
-    """Active feeds of the given origins (or exactly `urls`), with their polling state."""
+    """Active feeds of the given origins, with their polling state."""
     sql = """
         SELECT url, title, source, language, etag, last_modified, error_count, last_polled_at,
                last_unconditional_at, next_poll_at
         FROM feeds WHERE active AND list_contains(?, origin)
     """
     params: list[Any] = [list(origins)]
-    if urls is not None:
-        sql = """
-            SELECT url, title, source, language, etag, last_modified, error_count, last_polled_at,
-                   last_unconditional_at, next_poll_at
-            FROM feeds WHERE list_contains(?, url)
-        """
-        params = [list(urls)]
     rows = con.execute(sql + " ORDER BY url", params).fetchall()
     return [
         FeedSource(
