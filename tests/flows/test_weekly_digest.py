@@ -14,11 +14,13 @@ from store.db import connect
 from tests.conftest import LocalSite
 from tests.reports.fixture_weeks import (
     WEEK_A,
+    articles_of_week,
     fixture_data,
     load_seed_articles,
     load_weeks,
     page_html,
     rss,
+    shifted_to,
 )
 from tests.reports.smtp import SmtpServer, running_smtp
 
@@ -108,7 +110,7 @@ def test_poll_over_local_feeds_then_newswatch_digest_sends_once(
 
     now = datetime.now(UTC)
     data = fixture_data()
-    week_a = [a for a in data["articles"] if a["first_seen_at"] < "2026-11-16"]
+    week_a = shifted_to(articles_of_week(WEEK_A), now)
     feeds = []
     for feed in data["feeds"]:
         items = []

@@ -81,6 +81,36 @@ def fixture_data() -> dict[str, Any]:
     return data
 
 
+def articles_of_week(week: str) -> list[dict[str, Any]]:
+    """The fixture articles first seen in an ISO week ("2026-W46")."""
+    year, number = (int(part) for part in week.split("-W"))
+    return [
+        a
+        for a in fixture_data()["articles"]
+        if datetime.fromisoformat(a["first_seen_at"]).isocalendar()[:2] == (year, number)
+    ]
+
+
+def shifted_to(items: list[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
+    """The fixture articles moved by whole days so that the latest was published yesterday.
+
+    For tests that serve the fixture as live pages: their dates then stay recent whatever the
+    date the suite runs on (a fixed 2026 date would drift out of "this week's news").
+    """
+    if not items:
+        return []
+    latest = max(datetime.fromisoformat(a["published_at"]) for a in items)
+    delta = timedelta(days=(now.date() - latest.date()).days - 1)
+
+    def moved(value: str) -> str:
+        return (datetime.fromisoformat(value) + delta).isoformat()
+
+    return [
+        {**a, "published_at": moved(a["published_at"]), "first_seen_at": moved(a["first_seen_at"])}
+        for a in items
+    ]
+
+
 def processed_article(item: dict[str, Any], source: str | None) -> ProcessedArticle:
     return ProcessedArticle(
         article=ExtractedArticle(
