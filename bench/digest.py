@@ -46,17 +46,17 @@ ROOT = Path(__file__).resolve().parent.parent
 if __package__ in (None, ""):  # run as a script: make the project importable
     sys.path.insert(0, str(ROOT))
 
+from extract.article.seeds import read_seed_articles, seed_article  # noqa: E402
 from extract.models import (  # noqa: E402
     ExtractedArticle,
     ExtractionStatus,
     ProcessedArticle,
     Relevance,
 )
-from extract.seeds import read_seed_articles, seed_article  # noqa: E402
-from newswatch import digest  # noqa: E402
-from newswatch.settings import Settings, load_settings  # noqa: E402
-from reports import stories as story_logic  # noqa: E402
+from pipeline import digest  # noqa: E402
+from pipeline.settings import Settings, load_settings  # noqa: E402
 from reports.select import ArticleRow  # noqa: E402
+from reports.stories import grouping as story_logic  # noqa: E402
 from store import articles  # noqa: E402
 from store import stories as story_store  # noqa: E402
 from store.db import connect  # noqa: E402

@@ -56,7 +56,7 @@ import htmldate  # noqa: E402
 import lxml  # noqa: E402
 import trafilatura  # noqa: E402
 
-from extract.article import DEFAULT, ExtractionSettings, extract_article  # noqa: E402
+from extract.article.extraction import DEFAULT, ExtractionSettings, extract_article  # noqa: E402
 from extract.models import ExtractionStatus  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "fixtures" / "extraction"

@@ -26,10 +26,10 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 
-from newswatch import ingest  # noqa: E402
-from newswatch.settings import load_settings  # noqa: E402
-from tests.conftest import LocalSite  # noqa: E402
-from tests.flows.localsite import ARTICLES, page_bytes  # noqa: E402
+from pipeline import ingest  # noqa: E402
+from pipeline.settings import load_settings  # noqa: E402
+from testkit.localsite import LocalSite  # noqa: E402
+from testkit.newssite import ARTICLES, page_bytes  # noqa: E402
 
 OUT = ROOT / "docs" / "benchmarks" / "poll.md"
 

@@ -24,10 +24,10 @@ from prefect.artifacts import (
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import deployment, flow_run
 
-from newswatch import backfill
-from newswatch.backfill import BackfillMode, BackfillRequest
-from newswatch.prefect_env import show_core_logs
-from newswatch.settings import Settings, load_settings
+from flows.prefect_env import show_core_logs
+from pipeline.backfill import plan as backfill
+from pipeline.backfill.plan import BackfillMode, BackfillRequest
+from pipeline.settings import Settings, load_settings
 
 
 @task(name="plan-backfill", cache_policy=NO_CACHE)

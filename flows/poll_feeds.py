@@ -18,11 +18,11 @@ from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import deployment, flow_run
 
-from extract.feedlist import FeedListError, load_feed_list
+from extract.feeds.feedlist import FeedListError, load_feed_list
 from extract.models import FeedEntry, FeedPollResult, FeedSource, PageFetch, ProcessedArticle
-from newswatch import digest, ingest
-from newswatch.prefect_env import show_core_logs
-from newswatch.settings import Settings, SettingsError, load_settings
+from flows.prefect_env import show_core_logs
+from pipeline import digest, ingest
+from pipeline.settings import Settings, SettingsError, load_settings
 
 
 @task(name="assign-stories", cache_policy=NO_CACHE)

@@ -16,9 +16,9 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import deployment, flow_run
 
-from newswatch import digest
-from newswatch.prefect_env import show_core_logs
-from newswatch.settings import Settings, load_settings
+from flows.prefect_env import show_core_logs
+from pipeline import digest
+from pipeline.settings import Settings, load_settings
 from reports.select import DigestWindow, WindowError
 
 

@@ -17,7 +17,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from newswatch.settings import Settings, SettingsError, load_settings
+from pipeline.settings import Settings, SettingsError, load_settings
 
 app = typer.Typer(
     help="Monitor news feeds for Russia–North Korea coverage; store it in DuckDB; email a digest.",
@@ -95,11 +95,11 @@ def poll(
     systemic failure (database, every feed failing at once).
     """
     settings = _settings(feeds=feeds, db=db)
-    from newswatch.prefect_env import configure_prefect_environment
+    from flows.prefect_env import configure_prefect_environment
 
     configure_prefect_environment()
     from flows.poll_feeds import poll_feeds_flow
-    from newswatch.ingest import SystemicPollFailure
+    from pipeline.ingest import SystemicPollFailure
 
     try:
         summary = poll_feeds_flow(feeds=str(settings.feeds), db=str(settings.db), force=force)
@@ -111,7 +111,7 @@ def poll(
 
 
 def _print_poll(summary: object) -> None:
-    from newswatch.ingest import PollSummary
+    from pipeline.ingest import PollSummary
 
     assert isinstance(summary, PollSummary)
     table = Table(title="poll-feeds", show_lines=False)
@@ -229,8 +229,8 @@ def feeds_list(
     as_json: Annotated[bool, typer.Option("--json", help="JSON Lines instead of a table.")] = False,
 ) -> None:
     """List feeds with their health (the feed list is synced into the database first)."""
-    from extract.feedlist import FeedListError, load_feed_list
-    from newswatch.ingest import feed_list_origin
+    from extract.feeds.feedlist import FeedListError, load_feed_list
+    from pipeline.ingest import feed_list_origin
     from store.db import connect
     from store.feeds import list_feeds, sync_feed_list
 
@@ -270,7 +270,7 @@ def feeds_add(
     db: DbOption = None,
 ) -> None:
     """Add a feed by hand; it is polled with the feed list from the next poll on."""
-    from extract.feedlist import FeedListError, check_feed_url
+    from extract.feeds.feedlist import FeedListError, check_feed_url
     from extract.models import FeedSpec
     from store.db import connect
     from store.feeds import add_feed
@@ -308,7 +308,7 @@ def feeds_import_opml(
     db: DbOption = None,
 ) -> None:
     """Add every feed of an OPML file by hand (as `feeds add` does)."""
-    from extract.feedlist import FeedListError, load_feed_list
+    from extract.feeds.feedlist import FeedListError, load_feed_list
     from store.db import connect
     from store.feeds import add_feed
 
@@ -332,9 +332,9 @@ def feeds_export_opml(
     feeds: FeedsOption = None,
 ) -> None:
     """Write the active feeds (list and hand-added) as OPML."""
-    from extract.feedlist import load_feed_list
-    from extract.feeds import OpmlFeed, render_opml
-    from newswatch.ingest import feed_list_origin
+    from extract.feeds.feedlist import load_feed_list
+    from extract.feeds.parse import OpmlFeed, render_opml
+    from pipeline.ingest import feed_list_origin
     from store.db import connect
     from store.feeds import list_feeds, sync_feed_list
 
@@ -392,7 +392,7 @@ def digest(
     Times and weeks are in NEWSWATCH_TIMEZONE. A window already delivered is not sent again
     (exit 0) unless --force. Exit 1 when delivery or rendering fails, 2 on bad options.
     """
-    from newswatch.digest import DigestConfigError, resolve_window
+    from pipeline.digest import DigestConfigError, resolve_window
     from reports.select import WindowError
 
     settings = _settings(db=db)
@@ -401,7 +401,7 @@ def digest(
         resolve_window(settings, week=week, since=first, until=last)
     except WindowError as exc:
         raise _fail(str(exc), 2) from exc
-    from newswatch.prefect_env import configure_prefect_environment
+    from flows.prefect_env import configure_prefect_environment
 
     configure_prefect_environment()
     from flows.weekly_digest import weekly_digest_flow
@@ -449,7 +449,7 @@ def serve(
     SIGTERM stops it cleanly; exit 1 if a part of it dies.
     """
     settings = _settings(db=db, feeds=feeds, prefect_port=port, prefect_host=host)
-    from newswatch.prefect_env import configure_prefect_environment
+    from flows.prefect_env import configure_prefect_environment
 
     configure_prefect_environment()
     from newswatch.serve import ServeError, ServeOptions, Services
@@ -499,7 +499,7 @@ def backfill(
     """
     from pydantic import ValidationError
 
-    from newswatch.backfill import (
+    from pipeline.backfill.plan import (
         BackfillError,
         BackfillMode,
         BackfillRequest,
@@ -521,7 +521,7 @@ def backfill(
             f"{'.'.join(map(str, e['loc'])) or 'request'}: {e['msg']}" for e in exc.errors()
         )
         raise _fail(problems, 2) from exc
-    from newswatch.prefect_env import configure_prefect_environment
+    from flows.prefect_env import configure_prefect_environment
 
     configure_prefect_environment()
     from flows.backfill import backfill_flow

@@ -41,7 +41,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from newswatch.settings import PROJECT_ROOT, Settings
+from pipeline.settings import PROJECT_ROOT, Settings
 
 log = logging.getLogger(__name__)
 
@@ -199,7 +199,7 @@ def child_environment(
     settings: Settings, api_url: str, base: Mapping[str, str] | None = None
 ) -> dict[str, str]:
     """The environment of the server, deploy and worker processes (and so of every flow run)."""
-    from newswatch.prefect_env import DEFAULTS
+    from flows.prefect_env import DEFAULTS
 
     env = dict(os.environ if base is None else base)
     for key, value in DEFAULTS.items():

@@ -30,8 +30,8 @@ import httpx
 import pytest
 
 from store.db import connect
-from tests.conftest import LocalSite
-from tests.flows.localsite import ARTICLES, feed_list, install
+from testkit.localsite import LocalSite
+from testkit.newssite import ARTICLES, feed_list, install
 from tests.flows.test_deployments import free_port
 
 ROOT = Path(__file__).resolve().parents[2]

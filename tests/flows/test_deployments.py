@@ -33,8 +33,8 @@ import duckdb
 import httpx
 import pytest
 
-from tests.conftest import LocalSite
-from tests.flows.localsite import ARTICLES, MISSING, feed_list, install, page_bytes
+from testkit.localsite import LocalSite
+from testkit.newssite import ARTICLES, MISSING, feed_list, install, page_bytes
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.prefect

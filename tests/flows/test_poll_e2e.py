@@ -15,8 +15,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.conftest import LocalSite
-from tests.flows.localsite import ARTICLES, MISSING, feed_list, install
+from testkit.localsite import LocalSite
+from testkit.newssite import ARTICLES, MISSING, feed_list, install
 
 ROOT = Path(__file__).resolve().parents[2]
 CLI = [sys.executable, "-m", "newswatch"]

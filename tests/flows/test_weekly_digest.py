@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from store.db import connect
-from tests.conftest import LocalSite
+from testkit.localsite import LocalSite
 from tests.reports.fixture_weeks import (
     WEEK_A,
     articles_of_week,

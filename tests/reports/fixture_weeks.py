@@ -16,6 +16,7 @@ from typing import Any
 
 import duckdb
 
+from extract.article.seeds import read_seed_articles, seed_article
 from extract.models import (
     ExtractedArticle,
     ExtractionStatus,
@@ -23,7 +24,6 @@ from extract.models import (
     ProcessedArticle,
     Relevance,
 )
-from extract.seeds import read_seed_articles, seed_article
 from store import articles, feeds
 
 WEEKS = Path(__file__).resolve().parents[1] / "fixtures" / "digest" / "weeks.json"

@@ -1,0 +1,1 @@
+"""Article pages: text and metadata with trafilatura, encodings, paywall stubs, boilerplate, the seed articles."""

@@ -1,0 +1,375 @@
+"""The ingest steps, each one unit of work over plain values: what the poll flow's tasks call.
+
+    sync_feeds -> poll_sources -> record_poll -> [fetch_article_pages -> process_articles
+    -> store_articles] per batch
+
+Each step takes the settings (and the database path inside them) and opens its own connection, so
+a task never holds a connection and writes stay short. Item failures (a dead feed, a page that
+will not load) come back as data; a broken database or settings file raises.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from extract.article.extraction import ExtractionSettings, article_from_feed, extract_article
+from extract.article.seeds import read_seed_articles, seed_article
+from extract.feeds.feedlist import load_feed_list
+from extract.feeds.poll import fetch_pages, is_due, next_poll_time, poll_feeds
+from extract.fetch import HttpConfig
+from extract.models import (
+    ExtractionStatus,
+    FeedEntry,
+    FeedPollResult,
+    FeedSource,
+    PageFetch,
+    PollStatus,
+    ProcessedArticle,
+)
+from extract.relevance.judge import TopicTerms, judge_relevance, load_topic_terms
+from extract.urls import canonicalize_url
+from pipeline.settings import Settings
+from store import articles as article_store
+from store import entries as entry_store
+from store import feeds as feed_store
+from store.db import connect
+
+log = logging.getLogger(__name__)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def http_config(settings: Settings, *, for_pages: bool = False) -> HttpConfig:
+    return HttpConfig(
+        connect_timeout=settings.connect_timeout_seconds,
+        read_timeout=settings.read_timeout_seconds,
+        max_bytes=settings.max_page_bytes if for_pages else settings.max_feed_bytes,
+        user_agent=settings.user_agent,
+        allow_private_networks=settings.allow_private_networks,
+        max_per_host=settings.max_requests_per_host,
+        retry_after_cap_seconds=settings.retry_after_cap_seconds,
+    )
+
+
+def feed_list_origin(path: Path) -> str:
+    return str(path.resolve())
+
+
+# --- feeds ----------------------------------------------------------------------------------
+
+
+def sync_feeds(settings: Settings) -> list[FeedSource]:
+    """Sync the configured feed list into the database; return the feeds to poll."""
+    specs = load_feed_list(settings.feeds)
+    origin = feed_list_origin(settings.feeds)
+    with connect(settings.db, lock_timeout=settings.lock_timeout_seconds) as con:
+        added = feed_store.sync_feed_list(con, specs, origin)
+        if added:
+            log.info("%d new feed(s) from %s", added, settings.feeds)
+        return feed_store.load_poll_targets(con, origins=[origin, feed_store.MANUAL])
+
+
+def poll_sources(
+    settings: Settings, feeds: Sequence[FeedSource], *, force: bool = False
+) -> list[FeedPollResult]:
+    """Poll the feeds that are due (all of them with `force`), many hosts in parallel."""
+    now = utcnow()
+    due = [f for f in feeds if force or is_due(f, now)]
+    skipped = [
+        FeedPollResult(feed_url=f.url, status=PollStatus.SKIPPED, error="backing off")
+        for f in feeds
+        if f not in due
+    ]
+    results = poll_feeds(
+        due,
+        http_config(settings),
+        now=now,
+        max_workers=settings.max_parallel_hosts,
+        unconditional_every=timedelta(hours=settings.unconditional_every_hours),
+    )
+    return [*results, *skipped]
+
+
+@dataclass(frozen=True)
+class PollRecord:
+    pending: list[FeedEntry]  # entries that need an article: new ones plus leftovers
+    new_entries: int
+    per_feed_new: dict[str, int] = field(default_factory=dict)
+
+
+def record_poll(
+    settings: Settings,
+    feeds: Sequence[FeedSource],
+    results: Sequence[FeedPollResult],
+    *,
+    run_id: str | None,
+) -> PollRecord:
+    """Store feed states and new entries; return every entry still waiting for its article."""
+    now = utcnow()
+    by_url = {f.url: f for f in feeds}
+    interval = timedelta(minutes=settings.poll_interval_minutes)
+    next_poll = {
+        r.feed_url: next_poll_time(
+            by_url[r.feed_url],
+            r,
+            interval=interval,
+            now=now,
+            max_backoff=timedelta(hours=settings.max_backoff_hours),
+        )
+        for r in results
+        if r.feed_url in by_url and r.status != PollStatus.SKIPPED
+    }
+    with connect(settings.db, lock_timeout=settings.lock_timeout_seconds) as con:
+        feed_store.record_poll_results(con, results, next_poll, run_id=run_id, now=now)
+        all_entries = [e for r in results for e in r.entries]
+        new = entry_store.record_entries(con, all_entries, now=now)
+        pending = entry_store.pending_entries(con, feed_urls=[f.url for f in feeds])
+    per_feed: dict[str, int] = {}
+    for entry in new:
+        per_feed[entry.feed_url] = per_feed.get(entry.feed_url, 0) + 1
+    return PollRecord(pending=pending, new_entries=len(new), per_feed_new=per_feed)
+
+
+# --- articles -------------------------------------------------------------------------------
+
+
+def fetch_article_pages(settings: Settings, entries: Sequence[FeedEntry]) -> list[PageFetch]:
+    """Fetch the pages of entries that have a fetchable link not stored as an article yet."""
+    wanted = [e for e in entries if e.fetchable and e.url]
+    if not wanted:
+        return []
+    with connect(settings.db, lock_timeout=settings.lock_timeout_seconds) as con:
+        known = entry_store.existing_article_ids(
+            con, [e.canonical_url for e in wanted if e.canonical_url]
+        )
+    urls = list(dict.fromkeys(e.url for e in wanted if e.canonical_url not in known and e.url))
+    return fetch_pages(
+        urls, http_config(settings, for_pages=True), max_workers=settings.max_parallel_hosts
+    )
+
+
+def process_articles(
+    settings: Settings,
+    entries: Sequence[FeedEntry],
+    pages: Sequence[PageFetch],
+    *,
+    terms: TopicTerms | None = None,
+    sources: dict[str, str | None] | None = None,
+) -> list[ProcessedArticle]:
+    """Extract each entry's article from its page (or its feed text) and judge its relevance."""
+    terms = terms or load_topic_terms(settings.topic_terms)
+    now = utcnow()
+    by_url = {p.url: p for p in pages}
+    processed: list[ProcessedArticle] = []
+    seen: set[str] = set()
+    for entry in entries:
+        page = by_url.get(entry.url or "")
+        if entry.url is None:
+            continue
+        if not entry.fetchable:
+            article = article_from_feed(
+                entry, ExtractionStatus.NOT_FETCHED, "link cannot be fetched (aggregator redirect)"
+            )
+        elif page is None:
+            continue  # already stored under this canonical URL; linked in store_articles
+        elif page.error or not page.body:
+            article = article_from_feed(
+                entry, ExtractionStatus.FETCH_FAILED, page.error or "empty page"
+            )
+        else:
+            article = extract_article(
+                page.body,
+                url=page.final_url or page.url,
+                entry=entry,
+                now=now,
+                content_type=page.content_type,
+                settings=ExtractionSettings(),
+            )
+        if article.canonical_url in seen:
+            continue
+        seen.add(article.canonical_url)
+        relevance = judge_relevance(
+            title=article.title,
+            text=article.text,
+            summary=entry.summary,
+            language=article.language,
+            terms=terms,
+        )
+        processed.append(
+            ProcessedArticle(
+                article=article,
+                relevance=relevance,
+                entry=entry,
+                page=page,
+                feed_url=entry.feed_url,
+                source=(sources or {}).get(entry.feed_url) or entry.source,
+                summary=entry.summary,
+            )
+        )
+    return processed
+
+
+@dataclass(frozen=True)
+class StoredBatch:
+    articles: int
+    relevant: int
+    linked: int  # entries whose article was already stored (same link in another feed)
+
+
+def store_articles(
+    settings: Settings,
+    entries: Sequence[FeedEntry],
+    processed: Sequence[ProcessedArticle],
+    *,
+    run_id: str | None,
+) -> StoredBatch:
+    """Store a batch of articles and settle its entries, in one short write."""
+    now = utcnow()
+    retention = article_store.Retention(
+        keep_raw_html=settings.keep_raw_html,
+        keep_irrelevant_text=settings.keep_irrelevant_text,
+    )
+    with connect(settings.db, lock_timeout=settings.lock_timeout_seconds) as con:
+        ids = article_store.upsert_articles(
+            con, processed, now=now, retention=retention, run_id=run_id
+        )
+        by_entry = {
+            p.entry.entry_key: article_id
+            for p, article_id in zip(processed, ids, strict=True)
+            if p.entry is not None
+        }
+        existing = entry_store.existing_article_ids(
+            con, [e.canonical_url for e in entries if e.canonical_url]
+        )
+        done: dict[str, int | None] = {}
+        linked = 0
+        for entry in entries:
+            if entry.entry_key in by_entry:
+                done[entry.entry_key] = by_entry[entry.entry_key]
+            elif entry.canonical_url in existing:
+                done[entry.entry_key] = existing[entry.canonical_url]
+                linked += 1
+            else:
+                done[entry.entry_key] = None  # nothing to keep (no link at all)
+        entry_store.mark_entries_done(con, done)
+    return StoredBatch(
+        articles=len(processed),
+        relevant=sum(1 for p in processed if p.relevance.relevant),
+        linked=linked,
+    )
+
+
+# --- seeds ----------------------------------------------------------------------------------
+
+
+def load_seeds(settings: Settings) -> int:
+    """Store the seed articles (idempotent); return how many there are."""
+    terms = load_topic_terms(settings.topic_terms)
+    seeds = read_seed_articles(settings.seeds_dir / "articles")
+    items = []
+    for seed in seeds:
+        relevance = judge_relevance(
+            title=seed.title, text=seed.text, language=seed.language, terms=terms
+        )
+        items.append(
+            ProcessedArticle(
+                article=seed_article(seed),
+                relevance=relevance,
+                source=seed.outlet,
+                is_seed=True,
+            )
+        )
+    with connect(settings.db, lock_timeout=settings.lock_timeout_seconds) as con:
+        article_store.upsert_articles(con, items, now=utcnow())
+        article_store.set_first_seen(
+            con,
+            {canonicalize_url(s.url): s.reference_date for s in seeds if s.reference_date},
+        )
+    return len(items)
+
+
+# --- summary --------------------------------------------------------------------------------
+
+
+class SystemicPollFailure(RuntimeError):
+    """Every feed polled failed: the network, DNS or the proxy is down, not the feeds."""
+
+
+@dataclass(frozen=True)
+class PollSummary:
+    feeds_polled: int
+    feeds_failed: int
+    feeds_skipped: int
+    new_entries: int
+    new_articles: int
+    relevant_articles: int
+    rows: list[dict[str, object]]  # one per feed: feed, status, http, new entries, entries, error
+
+    def describe(self) -> str:
+        return (
+            f"{self.feeds_polled} feed(s) polled, {self.feeds_failed} failed, "
+            f"{self.feeds_skipped} backing off; {self.new_entries} new entries, "
+            f"{self.new_articles} new articles ({self.relevant_articles} relevant)"
+        )
+
+
+MIN_FEEDS_FOR_OUTAGE = 3
+
+
+def summarize_poll(
+    feeds: Sequence[FeedSource],
+    results: Sequence[FeedPollResult],
+    record: PollRecord,
+    batches: Sequence[StoredBatch],
+) -> PollSummary:
+    names = {f.url: f.source or f.title or f.url for f in feeds}
+    rows: list[dict[str, object]] = []
+    failed = skipped = 0
+    for r in sorted(results, key=lambda r: (r.status.value, r.feed_url)):
+        if r.status == PollStatus.SKIPPED:
+            skipped += 1
+        elif r.status in (PollStatus.SOFT_ERROR, PollStatus.HARD_ERROR):
+            failed += 1
+        rows.append(
+            {
+                "feed": names.get(r.feed_url, r.feed_url),
+                "url": r.feed_url,
+                "status": r.status.value,
+                "http": r.http_status,
+                "entries": len(r.entries),
+                "new": record.per_feed_new.get(r.feed_url, 0),
+                "error": r.error or "",
+            }
+        )
+    polled = len(results) - skipped
+    return PollSummary(
+        feeds_polled=polled,
+        feeds_failed=failed,
+        feeds_skipped=skipped,
+        new_entries=record.new_entries,
+        new_articles=sum(b.articles for b in batches),
+        relevant_articles=sum(b.relevant for b in batches),
+        rows=rows,
+    )
+
+
+def check_systemic(summary: PollSummary) -> None:
+    """Raise when every feed polled failed (and there were enough to tell)."""
+    if (
+        summary.feeds_polled >= MIN_FEEDS_FOR_OUTAGE
+        and summary.feeds_failed == summary.feeds_polled
+    ):
+        errors = sorted({str(r["error"]) for r in summary.rows if r["error"]})[:3]
+        raise SystemicPollFailure(
+            f"all {summary.feeds_polled} feeds failed; first errors: {'; '.join(errors)}"
+        )
+
+
+def batched(items: Sequence[FeedEntry], size: int) -> list[list[FeedEntry]]:
+    return [list(items[i : i + size]) for i in range(0, len(items), size)]

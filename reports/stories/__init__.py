@@ -1,0 +1,1 @@
+"""Stories: copies, story similarity, grouping articles into developments, novelty against earlier digests."""

@@ -1,0 +1,216 @@
+"""Copies and story similarity (extract/dedup.py): pure functions, golden cases and properties."""
+
+from __future__ import annotations
+
+import itertools
+import random
+import zlib
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from reports.stories.similarity import (
+    DUPLICATE_JACCARD,
+    build_profile,
+    capitalised_names,
+    content_tokens,
+    feature_weights,
+    is_copy,
+    jaccard,
+    name_key,
+    near_duplicate_pairs,
+    normalize_text,
+    numbers_in,
+    same_title,
+    script_of,
+    shingles,
+    similarity,
+    time_factor,
+)
+
+WIRE = (
+    "Russia and North Korea on Tuesday signed an agreement to open the first road bridge across "
+    "the Tumen River between the two countries by June 2027, officials in Moscow said. The "
+    "1.1-kilometre bridge will link the Russian border settlement of Khasan with the North Korean "
+    "town of Tumangang, next to the railway bridge that has been the only fixed crossing since "
+    "1959. The bridge is expected to carry 300 vehicles a day and up to 1,000 tourists, the "
+    "Russian ministry said in a statement. Construction started in April and is being paid for by "
+    "the Russian federal budget. Western governments have said closer transport links could help "
+    "Pyongyang evade United Nations sanctions."
+)
+T0 = datetime(2026, 11, 10, 8, tzinfo=UTC)
+
+
+def test_normalisation_folds_case_width_and_punctuation() -> None:
+    assert normalize_text("  Kim’s  VISIT, to «Moscow»!\n") == "kim’s visit to moscow"
+    assert normalize_text("ＰＹＯＮＧＹＡＮＧ") == "pyongyang"  # full-width (NFKC)
+    assert normalize_text("Лавров прибыл в Пхеньян.") == "лавров прибыл в пхеньян"
+
+
+def test_name_keys_ignore_transliteration_and_russian_case_endings() -> None:
+    assert name_key("Лавров") == name_key("Лаврова") == name_key("Lavrov")
+    assert name_key("Шойгу") == name_key("Shoigu")
+    assert name_key("Путин") == name_key("Путина") == name_key("Putin")
+    assert name_key("Белоусов") == name_key("Belousov")
+    assert name_key("Lavrov") != name_key("Putin")
+
+
+def test_names_and_numbers_are_language_independent_features() -> None:
+    assert numbers_in("On Nov. 18, 2026, 1,000 shells; 18일; 10 000 строителей") == {
+        "18",
+        "2026",
+        "1000",
+        "10000",
+    }
+    assert numbers_in("a 7 b") == set()  # one digit says nothing
+    assert {"n:lvrv", "a:kcna"} <= capitalised_names("The KCNA said Lavrov arrived.")
+    assert "n:lvrv" in capitalised_names("Министр Лавров прибыл")
+    assert capitalised_names("라브로프 장관") == set()  # Hangul has no capitals
+
+
+def test_content_tokens_stem_and_strip_korean_particles() -> None:
+    assert content_tokens("The agreements were signed") == ["agreem", "signed"]
+    assert content_tokens("라브로프가 평양에서 최선희와 회담했다") == [
+        "라브로프",
+        "평양",
+        "최선희",
+        "회담",
+    ]
+    assert script_of("Лавров прибыл") == "cyrillic" and script_of("평양 도착") == "hangul"
+
+
+def test_light_edits_and_truncation_are_copies_rewrites_are_not() -> None:
+    original = shingles(WIRE)
+    edited = shingles(
+        WIRE.replace("started in April", "began in April").replace(
+            "officials in Moscow said", "officials said"
+        )
+    )
+    truncated = shingles(WIRE.rsplit(". ", 2)[0])
+    credited = shingles(WIRE + " (Reporting by the Vladivostok bureau; editing by the desk)")
+    rewrite = shingles(
+        "A new road bridge over the Tumen River will connect Russia's Khasan and North Korea's "
+        "Tumangang from mid-2027 under a deal signed on Tuesday. Moscow is paying for the "
+        "crossing, which Western capitals fear could weaken sanctions on Pyongyang; Russian "
+        "officials say it is for tourists and trade. It will be the second fixed link."
+    )
+    assert jaccard(original, edited) >= DUPLICATE_JACCARD
+    for copy in (edited, truncated, credited):
+        assert is_copy(len(original & copy), len(original), len(copy))
+    assert not is_copy(len(original & rewrite), len(original), len(rewrite))
+    pairs = near_duplicate_pairs([original, rewrite, edited, truncated])
+    assert set(pairs) == {(0, 2), (0, 3), (2, 3)}
+
+
+def test_short_texts_are_never_copies_by_shingles_but_equal_titles_are() -> None:
+    short = shingles("Kim meets Putin in Moscow today")
+    assert not is_copy(len(short), len(short), len(short))
+    assert same_title("Kim meets Putin in Vladivostok", "KIM MEETS PUTIN IN VLADIVOSTOK!")
+    assert not same_title("Kim meets Putin", "Kim meets Putin")  # too short to be sure
+
+
+VOCABULARY = "kim putin moscow pyongyang bridge shells treaty visit troops talks minister border"
+words = st.lists(
+    st.sampled_from(VOCABULARY.split()),
+    min_size=0,
+    max_size=80,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(texts=st.lists(words.map(" ".join), min_size=2, max_size=6))
+def test_inverted_index_finds_exactly_the_brute_force_copies(texts: list[str]) -> None:
+    sets = [shingles(t) for t in texts]
+    expected = {
+        (i, j)
+        for i, j in itertools.combinations(range(len(sets)), 2)
+        if is_copy(len(sets[i] & sets[j]), len(sets[i]), len(sets[j]))
+    }
+    assert set(near_duplicate_pairs(sets)) == expected
+
+
+@settings(max_examples=60, deadline=None)
+@given(text=words.map(" ".join), other=words.map(" ".join))
+def test_jaccard_is_symmetric_bounded_and_one_on_itself(text: str, other: str) -> None:
+    a, b = shingles(text), shingles(other)
+    assert jaccard(a, b) == jaccard(b, a)
+    assert 0.0 <= jaccard(a, b) <= 1.0
+    if a:
+        assert jaccard(a, a) == 1.0
+
+
+def test_shingles_are_stable_across_processes() -> None:
+    # CRC32 of the normalised word triples, not Python's salted hash(): the same in every run.
+    assert shingles("Kim Jong Un met PUTIN.") == {
+        zlib.crc32(b"kim jong un"),
+        zlib.crc32(b"jong un met"),
+        zlib.crc32(b"un met putin"),
+    }
+
+
+def test_time_proximity_damps_similarity_beyond_three_days() -> None:
+    assert time_factor(T0, T0 + timedelta(days=2)) == 1.0
+    assert time_factor(T0, T0 + timedelta(days=5)) == pytest.approx(0.88)
+    assert time_factor(T0, T0 + timedelta(days=60)) == 0.5
+    assert time_factor(None, T0) == 1.0
+
+
+def test_similarity_joins_translations_and_separates_developments_with_the_same_actors() -> None:
+    terms_visit = ("ru:Lavrov", "nk:Choe Son Hui", "place:Pyongyang", "ru:Russia", "nk:North Korea")
+    terms_shells = ("ru:Russia", "nk:North Korea", "kr:NIS", "topic:munitions")
+    visit_en = build_profile(
+        title="Lavrov arrives in Pyongyang for talks with Choe Son Hui",
+        when=T0,
+        terms=terms_visit,
+        text="Russian Foreign Minister Sergei Lavrov arrived in Pyongyang on Thursday for talks "
+        "with Choe Son Hui, the third visit since 2024.",
+    )
+    visit_ru = build_profile(
+        title="Лавров прибыл в Пхеньян для переговоров с Чхве Сон Хи",
+        when=T0,
+        terms=terms_visit,
+        text="Министр иностранных дел России Сергей Лавров прибыл в Пхеньян, где проведет "
+        "переговоры с главой МИД КНДР Чхве Сон Хи.",
+    )
+    visit_ko = build_profile(
+        title="라브로프 러시아 외무장관 평양 도착…최선희와 회담",
+        when=T0,
+        terms=terms_visit,
+        text="세르게이 라브로프 러시아 외무장관이 12일 평양에 도착해 최선희 외무상과 회담했다. 2024년 조약.",
+    )
+    shells = build_profile(
+        title="North Korea shipped 12,000 containers of munitions to Russia, NIS says",
+        when=T0,
+        terms=terms_shells,
+        text="North Korea has shipped about 12,000 containers of shells to Russia, South Korea's "
+        "intelligence service said, as Russian Foreign Minister Sergei Lavrov was in Pyongyang.",
+    )
+    fillers = [
+        build_profile(
+            title=f"Russia and North Korea item {n}",
+            text=f"Russia North Korea {n}",
+            terms=("ru:Russia", "nk:North Korea"),
+            when=T0,
+        )
+        for n in range(6)
+    ]
+    weights = feature_weights([visit_en, visit_ru, visit_ko, shells, *fillers])
+    same = [
+        similarity(a, b, weights)
+        for a, b in [(visit_en, visit_ru), (visit_en, visit_ko), (visit_ru, visit_ko)]
+    ]
+    assert all(s.cross_lingual for s in same)
+    different = similarity(visit_en, shells, weights)
+    assert min(s.score for s in same) > different.score * 2
+    assert similarity(visit_en, visit_en, weights).score == pytest.approx(1.0)
+
+
+def test_weights_make_ubiquitous_features_cheap() -> None:
+    rng = random.Random(7)
+    profiles = [
+        build_profile(title=f"Putin Kim {rng.random()}", text="", when=T0) for _ in range(20)
+    ]
+    weights = feature_weights(profiles)
+    assert weights.of("n:ptn") < 0.1 < weights.of("n:unseen")
