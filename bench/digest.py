@@ -53,7 +53,10 @@ from extract.models import (  # noqa: E402
     ProcessedArticle,
     Relevance,
 )
-from pipeline import digest  # noqa: E402
+from pipeline import digest, stories  # noqa: E402
+from pipeline.delivery import (  # noqa: E402
+    deliver_digest,
+)
 from pipeline.settings import Settings, load_settings  # noqa: E402
 from reports.select import ArticleRow  # noqa: E402
 from reports.stories import grouping as story_logic  # noqa: E402
@@ -263,8 +266,8 @@ def run(write: bool) -> str:
         setup_s = time.perf_counter() - started
         window = digest.resolve_window(settings, week=WEEK)
         previous = digest.resolve_window(settings, week="2026-W46")
-        digest.assign_stories(settings, previous.start, previous.end)
-        digest.deliver_digest(settings, digest.build_digest(settings, previous))
+        stories.assign_stories(settings, previous.start, previous.end)
+        deliver_digest(settings, digest.build_digest(settings, previous))
 
         with connect(settings.db) as con:
             lookback = window.start - timedelta(days=settings.story_lookback_days)
@@ -278,13 +281,13 @@ def run(write: bool) -> str:
             story_logic.assign_stories(rows)
             pure.append(time.perf_counter() - t)
 
-        story_run = digest.assign_stories(settings, window.start, window.end)
+        story_run = stories.assign_stories(settings, window.start, window.end)
         builds = []
         for _ in range(5):
             built = digest.build_digest(settings, window)
             builds.append(built.elapsed_ms / 1000)
         t = time.perf_counter()
-        delivery = digest.deliver_digest(settings, built)
+        delivery = deliver_digest(settings, built)
         deliver_s = time.perf_counter() - t
         with connect(settings.db) as con:
             week_rows = story_store.relevant_articles(con, since=window.start, until=window.end)
@@ -338,7 +341,7 @@ def run(write: bool) -> str:
         "The KCNA items are one outlet's distinct reports, given random outlet names here, so",
         'its templated items (the daily "Press Review", "Kim Jong Un Receives Greetings from',
         '...") group across those names: the figures measure cost, not grouping quality (see',
-        "`tests/reports/test_stories.py` and docs/digest.md for that).",
+        "`tests/reports/stories/test_grouping.py` and docs/digest.md for that).",
         "",
     ]
     report = "\n".join(lines)

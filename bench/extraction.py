@@ -360,7 +360,7 @@ def render_report(
         )
     lines += [
         "",
-        "Own steps, all in extract/article.py:",
+        "Own steps, all in extract/article/:",
         "",
         "- *balanced retry*: when the favor_precision text is shorter than",
         f"  `balanced_retry_below_chars` ({DEFAULT.balanced_retry_below_chars}), a balanced pass runs",
@@ -377,7 +377,7 @@ def render_report(
         "what `extract_article` adds: metadata (title, author, htmldate), language identification,",
         "status checks and, for short texts only, the paywall scan.",
         "",
-        "Chosen (`extract.article.DEFAULT`): favor_precision, include_tables, no comments, no",
+        "Chosen (`extract.article.extraction.DEFAULT`): favor_precision, include_tables, no comments, no",
         "trafilatura deduplication (its cache is process-wide, so a page's text would depend on the",
         "pages extracted before it), trafilatura's fallback extractors on (fast=False), plus the two",
         "own steps. The thresholds of the own steps (1,000 characters, a fifth) were set by looking",
@@ -389,7 +389,7 @@ def render_report(
         lines += [
             "",
             f"On the {size}-page subset the quality gate uses (tests/fixtures/extraction/zyte/,",
-            "tests/extract/test_article_quality.py), the chosen settings give precision"
+            "tests/extract/article/test_quality.py), the chosen settings give precision"
             f" {s.precision:.3f}, recall {s.recall:.3f}, F1 {s.f1:.3f}; the gate fails below F1",
             "0.965 (precision or recall below 0.960).",
         ]

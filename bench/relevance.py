@@ -29,7 +29,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from extract.relevance.judge import TopicTerms, judge_relevance, load_topic_terms  # noqa: E402
+from extract.relevance.judge import judge_relevance  # noqa: E402
+from extract.relevance.terms import TopicTerms, load_topic_terms  # noqa: E402
 
 LABELLED = ROOT / "tests" / "fixtures" / "relevance"
 TERMS = ROOT / "seeds" / "topic_terms.toml"

@@ -9,7 +9,7 @@ What `Fetcher.get` guarantees:
 
 * Only http and https URLs, on every hop. Redirects (301, 302, 303, 307, 308) are followed here,
   not by httpx, at most `max_redirects` times.
-* The address guard: every TCP connection is made by `_GuardedBackend`, which resolves the host with
+* The address guard: every TCP connection is made by `GuardedBackend`, which resolves the host with
   `socket.getaddrinfo`, refuses the connection if ANY address is loopback, private, link-local,
   multicast, reserved, unspecified, shared (CGNAT) or otherwise not global, IPv4 or IPv6 (IPv4
   addresses embedded in IPv4-mapped, NAT64, 6to4 and Teredo addresses are checked as IPv4), and
@@ -32,13 +32,13 @@ What `Fetcher.get` guarantees:
 
 from __future__ import annotations
 
-import ipaddress
 import socket
 import ssl
 import threading
 import time
 import zlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -46,7 +46,7 @@ from email.utils import parsedate_to_datetime
 from http import HTTPStatus
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urljoin, urlsplit
 
 import httpcore
@@ -64,6 +64,7 @@ from extract.errors import (
     TooManyRedirects,
     UnsupportedURL,
 )
+from extract.guard import GuardedTransport, RefusedAddress
 
 DEFAULT_USER_AGENT = "newswatch/0.1 (+https://github.com/newswatch/newswatch)"
 FEED_ACCEPT = (
@@ -72,6 +73,9 @@ FEED_ACCEPT = (
 )
 PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.8"
 ANY_ACCEPT = "*/*"
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _CHUNK = 64 * 1024
@@ -121,138 +125,6 @@ class HttpResponse:
 
 # --- the address guard ------------------------------------------------------------------------
 
-_NAT64 = ipaddress.ip_network("64:ff9b::/96")
-
-Address = ipaddress.IPv4Address | ipaddress.IPv6Address
-
-
-def blocked_reason(ip: Address) -> str | None:
-    """Why newswatch must not connect to `ip` ("loopback", "private", ...), or None if it may."""
-    if isinstance(ip, ipaddress.IPv6Address):
-        embedded: ipaddress.IPv4Address | None = ip.ipv4_mapped or ip.sixtofour
-        if embedded is None and ip.teredo is not None:
-            embedded = ip.teredo[1]
-        if embedded is None and ip in _NAT64:
-            embedded = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
-        if embedded is not None:
-            inner = blocked_reason(embedded)
-            if inner is not None:
-                return f"{inner} (embedded in {ip})"
-    for reason, hit in (
-        ("unspecified", ip.is_unspecified),
-        ("loopback", ip.is_loopback),
-        ("link-local", ip.is_link_local),
-        ("multicast", ip.is_multicast),
-        ("reserved", ip.is_reserved),
-        ("private", ip.is_private),
-    ):
-        if hit:
-            return reason
-    if not ip.is_global:
-        return "not globally routable"
-    return None
-
-
-class _RefusedAddress(Exception):
-    """Raised inside the transport; `_translate_errors` turns it into `BlockedAddress`."""
-
-    def __init__(self, host: str, address: str, reason: str) -> None:
-        super().__init__(f"{host} resolves to {address} ({reason})")
-
-
-def resolve_host(host: str, port: int) -> list[str]:
-    """Every address `host` resolves to, in resolver order, without duplicates."""
-    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    addresses: list[str] = []
-    for info in infos:
-        address = str(info[4][0]).split("%", 1)[0]  # drop an IPv6 scope id
-        if address not in addresses:
-            addresses.append(address)
-    return addresses
-
-
-class _GuardedBackend(httpcore.SyncBackend):
-    """Resolve, check every address, then connect to a checked address (no second lookup)."""
-
-    def __init__(self, *, allow_private: bool, private_hosts: frozenset[str]) -> None:
-        self._allow_private = allow_private
-        self._private_hosts = frozenset(h.lower() for h in private_hosts)
-
-    def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.NetworkStream:
-        addresses = resolve_host(host, port)
-        if not self._allow_private and host.lower() not in self._private_hosts:
-            for address in addresses:
-                reason = blocked_reason(ipaddress.ip_address(address))
-                if reason is not None:
-                    raise _RefusedAddress(host, address, reason)
-        last_error: Exception | None = None
-        for address in addresses:
-            try:
-                return super().connect_tcp(address, port, timeout, local_address, socket_options)
-            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
-                last_error = exc
-        assert last_error is not None  # getaddrinfo never returns an empty list
-        raise last_error
-
-
-class _PoolStream(httpx.SyncByteStream):
-    def __init__(self, response: httpcore.Response) -> None:
-        self._response = response
-
-    def __iter__(self) -> Iterator[bytes]:
-        yield from self._response.iter_stream()
-
-    def close(self) -> None:
-        self._response.close()
-
-
-class _GuardedTransport(httpx.BaseTransport):
-    """An httpx transport over an httpcore pool whose every connection goes through the guard."""
-
-    def __init__(self, config: HttpConfig, ssl_context: ssl.SSLContext) -> None:
-        self._pool = httpcore.ConnectionPool(
-            ssl_context=ssl_context,
-            max_connections=100,
-            max_keepalive_connections=20,
-            keepalive_expiry=5.0,
-            network_backend=_GuardedBackend(
-                allow_private=config.allow_private_networks, private_hosts=config.private_hosts
-            ),
-        )
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        assert isinstance(request.stream, httpx.SyncByteStream)
-        response = self._pool.handle_request(
-            httpcore.Request(
-                method=request.method,
-                url=httpcore.URL(
-                    scheme=request.url.raw_scheme,
-                    host=request.url.raw_host,
-                    port=request.url.port,
-                    target=request.url.raw_path,
-                ),
-                headers=request.headers.raw,
-                content=request.stream,
-                extensions=request.extensions,
-            )
-        )
-        return httpx.Response(
-            status_code=response.status,
-            headers=response.headers,
-            stream=_PoolStream(response),
-            extensions=response.extensions,
-        )
-
-    def close(self) -> None:
-        self._pool.close()
-
 
 # --- the one translation boundary ---------------------------------------------------------------
 
@@ -275,7 +147,7 @@ def _translate_errors(url: str, config: HttpConfig) -> Iterator[None]:
         yield
     except FetchError:
         raise
-    except _RefusedAddress as exc:
+    except RefusedAddress as exc:
         raise BlockedAddress(f"refused: {exc}", url=url) from exc
     except socket.gaierror as exc:
         host = urlsplit(url).hostname or url
@@ -377,7 +249,11 @@ class Fetcher:
         self.config = config or HttpConfig()
         c = self.config
         self._client = httpx.Client(
-            transport=_GuardedTransport(c, httpx.create_ssl_context()),
+            transport=GuardedTransport(
+                httpx.create_ssl_context(),
+                allow_private=c.allow_private_networks,
+                private_hosts=c.private_hosts,
+            ),
             timeout=httpx.Timeout(
                 connect=c.connect_timeout,
                 read=c.read_timeout,
@@ -581,3 +457,36 @@ def host_of(url: str) -> str:
         return (urlsplit(url).hostname or "").lower().rstrip(".")
     except ValueError:
         return ""
+
+
+def run_per_host(
+    items: list[T],
+    *,
+    host: Callable[[T], str],
+    work: Callable[[T], R],
+    per_host: int,
+    max_workers: int,
+) -> list[R]:
+    """`work` over `items` on a thread pool, at most `per_host` at once per host; input order."""
+    if not items:
+        return []
+    lanes: list[list[int]] = []
+    by_host: dict[str, list[list[int]]] = {}
+    for index, item in enumerate(items):
+        host_lanes = by_host.setdefault(host(item), [])
+        if len(host_lanes) < max(per_host, 1):
+            host_lanes.append([index])
+            lanes.append(host_lanes[-1])
+        else:  # round-robin over the host's lanes
+            count = sum(len(lane) for lane in host_lanes)
+            host_lanes[count % len(host_lanes)].append(index)
+    results: dict[int, R] = {}
+
+    def run_lane(lane: list[int]) -> None:
+        for index in lane:
+            results[index] = work(items[index])
+
+    with ThreadPoolExecutor(max_workers=max(1, min(max_workers, len(lanes)))) as pool:
+        for future in [pool.submit(run_lane, lane) for lane in lanes]:
+            future.result()  # re-raises anything unexpected: a bug must fail the run
+    return [results[index] for index in range(len(items))]

@@ -2,7 +2,7 @@
 
     plan-backfill -> (rework-batch)* | (discover-feed)* -> finish-backfill
 
-One parameter, `request` (`newswatch.backfill.BackfillRequest`): its fields carry the titles and
+One parameter, `request` (`pipeline.backfill.request.BackfillRequest`): its fields carry the titles and
 descriptions the UI shows (first and last day as dates, the mode as a choice, feeds, dry run).
 A bad value fails the run at once with the field's name. The run is named after what it does
 ("backfill rescore 2024-06-01..2024-06-30, all feeds"); a progress artifact
@@ -25,40 +25,45 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import deployment, flow_run
 
 from flows.prefect_env import show_core_logs
-from pipeline.backfill import plan as backfill
-from pipeline.backfill.plan import BackfillMode, BackfillRequest
+from pipeline.backfill import discover as discover_step
+from pipeline.backfill import finish as finish_step
+from pipeline.backfill import plan as plan_step
+from pipeline.backfill import rework as rework_step
+from pipeline.backfill.discover import FeedDiscovery
+from pipeline.backfill.finish import BackfillSummary
+from pipeline.backfill.plan import BackfillPlan, progress_of
+from pipeline.backfill.request import BackfillMode, BackfillRequest
+from pipeline.backfill.rework import BatchResult
 from pipeline.settings import Settings, load_settings
 
 
 @task(name="plan-backfill", cache_policy=NO_CACHE)
-def plan_backfill(
-    settings: Settings, request: BackfillRequest, run_id: str
-) -> backfill.BackfillPlan:
-    return backfill.plan_backfill(settings, request, run_id=run_id)
+def plan_backfill(settings: Settings, request: BackfillRequest, run_id: str) -> BackfillPlan:
+    return plan_step.plan_backfill(settings, request, run_id=run_id)
 
 
 @task(name="rework-batch", cache_policy=NO_CACHE)
 def rework_batch(
-    settings: Settings, plan: backfill.BackfillPlan, cursor: int | None, run_id: str
-) -> backfill.BatchResult:
-    return backfill.rework_batch(settings, plan, cursor, run_id=run_id)
+    settings: Settings, plan: BackfillPlan, cursor: int | None, run_id: str
+) -> BatchResult:
+    return rework_step.rework_batch(settings, plan, cursor, run_id=run_id)
 
 
 @task(name="discover-feed", cache_policy=NO_CACHE)
 def discover_feed(
-    settings: Settings, plan: backfill.BackfillPlan, feed_url: str, run_id: str
-) -> backfill.FeedDiscovery:
-    return backfill.discover_feed(settings, plan, feed_url, run_id=run_id)
+    settings: Settings, plan: BackfillPlan, feed_url: str, run_id: str
+) -> FeedDiscovery:
+    return discover_step.discover_feed(settings, plan, feed_url, run_id=run_id)
 
 
 @task(name="finish-backfill", cache_policy=NO_CACHE)
 def finish_backfill(
     settings: Settings,
-    plan: backfill.BackfillPlan,
-    batches: list[backfill.BatchResult],
-    feeds: list[backfill.FeedDiscovery],
-) -> backfill.BackfillSummary:
-    return backfill.finish_backfill(settings, plan, batches=batches, feeds=feeds)
+    plan: BackfillPlan,
+    batches: list[BatchResult],
+    feeds: list[FeedDiscovery],
+) -> BackfillSummary:
+    return finish_step.finish_backfill(settings, plan, batches=batches, feeds=feeds)
 
 
 def _run_name() -> str:
@@ -73,7 +78,7 @@ def _run_id() -> str:
 
 
 @flow(name="backfill", flow_run_name=_run_name, log_prints=False)
-def backfill_flow(request: BackfillRequest, db: str | None = None) -> backfill.BackfillSummary:
+def backfill_flow(request: BackfillRequest, db: str | None = None) -> BackfillSummary:
     """Rework a past window: rescore, re-extract, refetch, or discover older articles.
 
     Args:
@@ -88,7 +93,7 @@ def backfill_flow(request: BackfillRequest, db: str | None = None) -> backfill.B
     return run_backfill(settings, request)
 
 
-def run_backfill(settings: Settings, request: BackfillRequest) -> backfill.BackfillSummary:
+def run_backfill(settings: Settings, request: BackfillRequest) -> BackfillSummary:
     logger = get_run_logger()
     run_id = _run_id()
     plan = plan_backfill(settings, request, run_id)
@@ -96,27 +101,25 @@ def run_backfill(settings: Settings, request: BackfillRequest) -> backfill.Backf
     progress = cast(  # called from sync code, it returns the id, not a coroutine
         UUID,
         create_progress_artifact(
-            progress=backfill.progress_of(plan, 0),
+            progress=progress_of(plan, 0),
             key="backfill-progress",
             description=f"backfill {plan.describe()}",
         ),
     )
-    batches: list[backfill.BatchResult] = []
-    feeds: list[backfill.FeedDiscovery] = []
+    batches: list[BatchResult] = []
+    feeds: list[FeedDiscovery] = []
     if request.mode is BackfillMode.DISCOVER:
         for feed_url in plan.feeds:
             feeds.append(discover_feed(settings, plan, feed_url, run_id))
-            update_progress_artifact(progress, backfill.progress_of(plan, len(feeds)))
-        backfill.check_discovery(feeds)
+            update_progress_artifact(progress, progress_of(plan, len(feeds)))
+        discover_step.check_discovery(feeds)
     else:
         cursor = plan.cursor
         while True:
             batch = rework_batch(settings, plan, cursor, run_id)
             batches.append(batch)
             cursor = batch.last_id
-            update_progress_artifact(
-                progress, backfill.progress_of(plan, sum(b.processed for b in batches))
-            )
+            update_progress_artifact(progress, progress_of(plan, sum(b.processed for b in batches)))
             if batch.finished:
                 break
     summary = finish_backfill(settings, plan, batches, feeds)

@@ -21,13 +21,14 @@ from prefect.runtime import deployment, flow_run
 from extract.feeds.feedlist import FeedListError, load_feed_list
 from extract.models import FeedEntry, FeedPollResult, FeedSource, PageFetch, ProcessedArticle
 from flows.prefect_env import show_core_logs
-from pipeline import digest, ingest
+from pipeline import ingest, stories
+from pipeline.clock import utcnow
 from pipeline.settings import Settings, SettingsError, load_settings
 
 
 @task(name="assign-stories", cache_policy=NO_CACHE)
-def assign_stories(settings: Settings, since: datetime, until: datetime) -> digest.StoryRun:
-    return digest.assign_stories(settings, since, until)
+def assign_stories(settings: Settings, since: datetime, until: datetime) -> stories.StoryRun:
+    return stories.assign_stories(settings, since, until)
 
 
 @task(name="load-seeds", cache_policy=NO_CACHE)
@@ -120,7 +121,7 @@ def run_poll(settings: Settings, *, force: bool = False) -> ingest.PollSummary:
         processed = process_articles(settings, batch, pages, sources)
         batches.append(store_articles(settings, batch, processed, run_id))
     if any(b.relevant for b in batches):  # new relevant articles join their stories at once
-        now = ingest.utcnow()
+        now = utcnow()
         assign_stories(settings, now - timedelta(days=1), now + timedelta(minutes=1))
     summary = ingest.summarize_poll(targets, results, record, batches)
     create_table_artifact(

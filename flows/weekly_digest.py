@@ -2,7 +2,7 @@
 
     assign-stories -> build-digest -> deliver-digest, then a markdown artifact with the summary.
 
-Thin: every task is a one-line wrapper over `newswatch.digest`. Parameters are checked here, at the
+Thin: every task is a one-line wrapper over a step of `pipeline` (stories, digest, delivery). Parameters are checked here, at the
 start of the run, so a bad week or date from the UI fails at once with a readable message.
 """
 
@@ -17,14 +17,17 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import deployment, flow_run
 
 from flows.prefect_env import show_core_logs
-from pipeline import digest
+from flows.secrets import smtp_overrides_from_block
+from pipeline import delivery, digest, stories
+from pipeline.delivery import Delivery
 from pipeline.settings import Settings, load_settings
+from pipeline.stories import StoryRun
 from reports.select import DigestWindow, WindowError
 
 
 @task(name="assign-stories", cache_policy=NO_CACHE)
-def assign_stories(settings: Settings, since: datetime, until: datetime) -> digest.StoryRun:
-    return digest.assign_stories(settings, since, until)
+def assign_stories(settings: Settings, since: datetime, until: datetime) -> StoryRun:
+    return stories.assign_stories(settings, since, until)
 
 
 @task(name="build-digest", cache_policy=NO_CACHE)
@@ -33,13 +36,13 @@ def build_digest(settings: Settings, window: DigestWindow) -> digest.BuiltDigest
 
 
 @task(name="deliver-digest", cache_policy=NO_CACHE, retries=0)
-def deliver_digest(settings: Settings, built: digest.BuiltDigest, resend: bool) -> digest.Delivery:
-    return digest.deliver_digest(settings, built, resend=resend)
+def deliver_digest(settings: Settings, built: digest.BuiltDigest, resend: bool) -> Delivery:
+    return delivery.deliver_digest(settings, built, resend=resend)
 
 
 @task(name="load-smtp-block", cache_policy=NO_CACHE, persist_result=False)  # holds a password
 def load_smtp_block(name: str) -> dict[str, object]:
-    return digest.smtp_overrides_from_block(name)
+    return smtp_overrides_from_block(name)
 
 
 @dataclass(frozen=True)
@@ -49,8 +52,8 @@ class DigestOutcome:
     stories: int
     new_stories: int
     articles: int
-    delivery: digest.Delivery
-    story_run: digest.StoryRun
+    delivery: Delivery
+    story_run: StoryRun
     build_ms: float
     html: str
     text: str
@@ -107,17 +110,15 @@ def run_digest(
     story_run = assign_stories(settings, window.start, window.end)
     built = build_digest(settings, window)
     if send:
-        delivery = deliver_digest(settings, built, resend)
+        delivered = deliver_digest(settings, built, resend)
     else:
-        delivery = digest.Delivery(
-            status="not-sent", channel=None, detail="built only (send=False)"
-        )
+        delivered = Delivery(status="not-sent", channel=None, detail="built only (send=False)")
     create_markdown_artifact(
         key="weekly-digest",
-        markdown=digest.summary_markdown(built, delivery, story_run),
-        description=f"weekly-digest {window.key}: {delivery.status}",
+        markdown=delivery.summary_markdown(built, delivered, story_run),
+        description=f"weekly-digest {window.key}: {delivered.status}",
     )
-    logger.info("weekly-digest %s: %s; %s", window.key, built.rendered.subject, delivery.detail)
+    logger.info("weekly-digest %s: %s; %s", window.key, built.rendered.subject, delivered.detail)
     totals = built.digest.totals
     return DigestOutcome(
         window_key=window.key,
@@ -125,7 +126,7 @@ def run_digest(
         stories=totals.stories,
         new_stories=totals.new_stories,
         articles=totals.articles,
-        delivery=delivery,
+        delivery=delivered,
         story_run=story_run,
         build_ms=built.elapsed_ms,
         html=built.rendered.html,

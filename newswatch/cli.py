@@ -1,4 +1,4 @@
-"""The `newswatch` command: a thin shell over the flows and the store.
+"""The `newswatch` command: a thin shell over the flows and the pipeline steps.
 
 Exit codes: 0 done (even when some feeds failed; they are reported), 1 systemic failure (database,
 network outage, template, SMTP), 2 bad usage or a bad setting.
@@ -9,15 +9,25 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from pipeline.settings import Settings, SettingsError, load_settings
+from newswatch.cli_feeds import feeds_app
+from newswatch.console import (
+    DATE_FORMATS,
+    DbOption,
+    FeedsOption,
+    aware,
+    err,
+    fail,
+    out,
+    settings_or_exit,
+)
+from pipeline.settings import SettingsError
 
 app = typer.Typer(
     help="Monitor news feeds for Russia–North Korea coverage; store it in DuckDB; email a digest.",
@@ -25,42 +35,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-feeds_app = typer.Typer(help="List and manage the feeds that are polled.", no_args_is_help=True)
 app.add_typer(feeds_app, name="feeds")
-
-out = Console()
-err = Console(stderr=True)
-
-DbOption = Annotated[
-    Path | None,
-    typer.Option("--db", help="DuckDB file [env: NEWSWATCH_DB; default data/newswatch.duckdb]"),
-]
-FeedsOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--feeds",
-        help="Feed list, TOML or OPML [env: NEWSWATCH_FEEDS; default seeds/feeds.toml]",
-    ),
-]
-DATE_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%d %H:%M:%S"]
-
-
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[red]error:[/red] {message}", markup=True, highlight=False)
-    return typer.Exit(code)
-
-
-def _settings(**overrides: object) -> Settings:
-    try:
-        return load_settings(**overrides)
-    except SettingsError as exc:
-        raise _fail(str(exc), 2) from exc
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
 
 
 def _setup_logging(verbose: bool) -> None:
@@ -94,7 +69,7 @@ def poll(
     Exits 0 when the run completes, even if some feeds failed (they are listed); non-zero on a
     systemic failure (database, every feed failing at once).
     """
-    settings = _settings(feeds=feeds, db=db)
+    settings = settings_or_exit(feeds=feeds, db=db)
     from flows.prefect_env import configure_prefect_environment
 
     configure_prefect_environment()
@@ -104,9 +79,9 @@ def poll(
     try:
         summary = poll_feeds_flow(feeds=str(settings.feeds), db=str(settings.db), force=force)
     except SystemicPollFailure as exc:
-        raise _fail(f"poll failed: {exc}") from exc
+        raise fail(f"poll failed: {exc}") from exc
     except Exception as exc:  # the flow already logged the traceback
-        raise _fail(f"poll failed: {type(exc).__name__}: {exc}") from exc
+        raise fail(f"poll failed: {type(exc).__name__}: {exc}") from exc
     _print_poll(summary)
 
 
@@ -153,25 +128,23 @@ def export(
     ] = None,
 ) -> None:
     """Export one record per article (seed articles included)."""
-    from store.db import connect
-    from store.export import ExportFormat, write_export
+    from pipeline.library import ExportFormat, export_articles
 
     try:
         chosen = ExportFormat(fmt.lower())
     except ValueError:
-        raise _fail(f"unknown format {fmt!r}: use jsonl, csv or parquet", 2) from None
+        raise fail(f"unknown format {fmt!r}: use jsonl, csv or parquet", 2) from None
     if chosen is ExportFormat.PARQUET and output is None:
-        raise _fail("parquet needs --output PATH", 2)
-    settings = _settings(db=db)
-    with connect(settings.db, lock_timeout=settings.lock_timeout_seconds) as con:
-        count = write_export(
-            con,
-            chosen,
-            output if output is not None else sys.stdout,
-            since=_aware(since),
-            until=_aware(until),
-            relevant_only=relevant_only,
-        )
+        raise fail("parquet needs --output PATH", 2)
+    settings = settings_or_exit(db=db)
+    count = export_articles(
+        settings,
+        chosen,
+        output if output is not None else sys.stdout,
+        since=aware(since),
+        until=aware(until),
+        relevant_only=relevant_only,
+    )
     err.print(f"{count} article(s) exported" + (f" to {output}" if output else ""))
 
 
@@ -187,14 +160,12 @@ def search(
     as_json: Annotated[bool, typer.Option("--json", help="JSON Lines instead of a table.")] = False,
 ) -> None:
     """Search stored articles, newest first."""
-    from store.db import connect
-    from store.search import search_articles
+    from pipeline.library import search as search_library
 
-    settings = _settings(db=db)
-    with connect(settings.db, lock_timeout=settings.lock_timeout_seconds) as con:
-        results = search_articles(
-            con, query, since=_aware(since), limit=limit, relevant_only=relevant_only
-        )
+    settings = settings_or_exit(db=db)
+    results = search_library(
+        settings, query, since=aware(since), limit=limit, relevant_only=relevant_only
+    )
     if as_json:
         for r in results:
             print(json.dumps(r, default=str, ensure_ascii=False))
@@ -220,139 +191,6 @@ def _esc(text: str) -> str:
     from rich.markup import escape
 
     return escape(text)
-
-
-@feeds_app.command("list")
-def feeds_list(
-    db: DbOption = None,
-    feeds: FeedsOption = None,
-    as_json: Annotated[bool, typer.Option("--json", help="JSON Lines instead of a table.")] = False,
-) -> None:
-    """List feeds with their health (the feed list is synced into the database first)."""
-    from extract.feeds.feedlist import FeedListError, load_feed_list
-    from pipeline.ingest import feed_list_origin
-    from store.db import connect
-    from store.feeds import list_feeds, sync_feed_list
-
-    settings = _settings(db=db, feeds=feeds)
-    try:
-        specs = load_feed_list(settings.feeds)
-    except FeedListError as exc:
-        raise _fail(str(exc), 2) from exc
-    with connect(settings.db, lock_timeout=settings.lock_timeout_seconds) as con:
-        sync_feed_list(con, specs, feed_list_origin(settings.feeds))
-        rows = list_feeds(con)
-    if as_json:
-        for row in rows:
-            print(json.dumps(row, default=str, ensure_ascii=False))
-        return
-    table = Table()
-    for column in ("source", "url", "lang", "active", "status", "errors", "last success"):
-        table.add_column(column, overflow="fold")
-    for row in rows:
-        table.add_row(
-            row["source"] or row["title"] or "",
-            row["url"],
-            row["language"] or "",
-            "yes" if row["active"] else "no",
-            row["last_status"] or "never polled",
-            str(row["error_count"]),
-            row["last_success_at"].isoformat(timespec="minutes") if row["last_success_at"] else "",
-        )
-    out.print(table)
-
-
-@feeds_app.command("add")
-def feeds_add(
-    url: Annotated[str, typer.Argument(help="Feed URL (RSS or Atom).")],
-    source: Annotated[str | None, typer.Option(help="Outlet name shown to analysts.")] = None,
-    language: Annotated[str | None, typer.Option(help="Language code, e.g. en, ko, ru.")] = None,
-    db: DbOption = None,
-) -> None:
-    """Add a feed by hand; it is polled with the feed list from the next poll on."""
-    from extract.feeds.feedlist import FeedListError, check_feed_url
-    from extract.models import FeedSpec
-    from store.db import connect
-    from store.feeds import add_feed
-
-    settings = _settings(db=db)
-    try:
-        url = check_feed_url(url)
-    except FeedListError as exc:
-        raise _fail(str(exc), 2) from exc
-    with connect(settings.db, lock_timeout=settings.lock_timeout_seconds) as con:
-        new = add_feed(con, FeedSpec(url=url, source=source, title=source, language=language))
-    out.print(("added " if new else "already known, re-activated ") + url)
-
-
-@feeds_app.command("remove")
-def feeds_remove(
-    url: Annotated[str, typer.Argument(help="Feed URL.")],
-    db: DbOption = None,
-) -> None:
-    """Stop polling a feed (its articles stay)."""
-    from store.db import connect
-    from store.feeds import remove_feed
-
-    settings = _settings(db=db)
-    with connect(settings.db, lock_timeout=settings.lock_timeout_seconds) as con:
-        found = remove_feed(con, url)
-    if not found:
-        raise _fail(f"no such feed: {url}", 2)
-    out.print(f"deactivated {url}")
-
-
-@feeds_app.command("import-opml")
-def feeds_import_opml(
-    path: Annotated[Path, typer.Argument(help="OPML file (e.g. exported from a feed reader).")],
-    db: DbOption = None,
-) -> None:
-    """Add every feed of an OPML file by hand (as `feeds add` does)."""
-    from extract.feeds.feedlist import FeedListError, load_feed_list
-    from store.db import connect
-    from store.feeds import add_feed
-
-    settings = _settings(db=db)
-    try:
-        specs = load_feed_list(path)
-    except FeedListError as exc:
-        raise _fail(str(exc), 2) from exc
-    with connect(settings.db, lock_timeout=settings.lock_timeout_seconds) as con:
-        added = sum(add_feed(con, spec) for spec in specs)
-    out.print(f"{len(specs)} feed(s) in {path}, {added} new")
-
-
-@feeds_app.command("export-opml")
-def feeds_export_opml(
-    output: Annotated[
-        Path | None,
-        typer.Option("--output", "-o", help="File to write (default: standard output)."),
-    ] = None,
-    db: DbOption = None,
-    feeds: FeedsOption = None,
-) -> None:
-    """Write the active feeds (list and hand-added) as OPML."""
-    from extract.feeds.feedlist import load_feed_list
-    from extract.feeds.parse import OpmlFeed, render_opml
-    from pipeline.ingest import feed_list_origin
-    from store.db import connect
-    from store.feeds import list_feeds, sync_feed_list
-
-    settings = _settings(db=db, feeds=feeds)
-    with connect(settings.db, lock_timeout=settings.lock_timeout_seconds) as con:
-        sync_feed_list(con, load_feed_list(settings.feeds), feed_list_origin(settings.feeds))
-        rows = list_feeds(con, active_only=True)
-    data = render_opml(
-        [
-            OpmlFeed(url=r["url"], title=r["source"] or r["title"], language=r["language"])
-            for r in rows
-        ]
-    )
-    if output:
-        output.write_bytes(data)
-        err.print(f"{len(rows)} feed(s) written to {output}")
-    else:
-        sys.stdout.buffer.write(data)
 
 
 @app.command()
@@ -392,15 +230,16 @@ def digest(
     Times and weeks are in NEWSWATCH_TIMEZONE. A window already delivered is not sent again
     (exit 0) unless --force. Exit 1 when delivery or rendering fails, 2 on bad options.
     """
-    from pipeline.digest import DigestConfigError, resolve_window
+    from pipeline.delivery import DigestConfigError
+    from pipeline.digest import resolve_window
     from reports.select import WindowError
 
-    settings = _settings(db=db)
+    settings = settings_or_exit(db=db)
     first, last = (since.date() if since else None), (until.date() if until else None)
     try:
         resolve_window(settings, week=week, since=first, until=last)
     except WindowError as exc:
-        raise _fail(str(exc), 2) from exc
+        raise fail(str(exc), 2) from exc
     from flows.prefect_env import configure_prefect_environment
 
     configure_prefect_environment()
@@ -411,9 +250,9 @@ def digest(
             week=week, since=first, until=last, send=send, resend=force, db=str(settings.db)
         )
     except (DigestConfigError, SettingsError) as exc:
-        raise _fail(str(exc), 2) from exc
+        raise fail(str(exc), 2) from exc
     except Exception as exc:  # the flow already logged the traceback
-        raise _fail(f"digest failed: {type(exc).__name__}: {exc}") from exc
+        raise fail(f"digest failed: {type(exc).__name__}: {exc}") from exc
     if preview is not None:
         preview.parent.mkdir(parents=True, exist_ok=True)
         preview.write_text(outcome.html, encoding="utf-8")
@@ -448,7 +287,7 @@ def serve(
     backfill by hand) and starts a process worker. The UI is at http://HOST:PORT. Ctrl-C or
     SIGTERM stops it cleanly; exit 1 if a part of it dies.
     """
-    settings = _settings(db=db, feeds=feeds, prefect_port=port, prefect_host=host)
+    settings = settings_or_exit(db=db, feeds=feeds, prefect_port=port, prefect_host=host)
     from flows.prefect_env import configure_prefect_environment
 
     configure_prefect_environment()
@@ -469,7 +308,7 @@ def serve(
             on_ready=ready,
         )
     except ServeError as exc:
-        raise _fail(str(exc)) from exc
+        raise fail(str(exc)) from exc
     raise typer.Exit(code)
 
 
@@ -499,19 +338,19 @@ def backfill(
     """
     from pydantic import ValidationError
 
-    from pipeline.backfill.plan import (
+    from pipeline.backfill.request import (
         BackfillError,
         BackfillMode,
         BackfillRequest,
         BackfillSystemicFailure,
     )
 
-    settings = _settings(db=db)
+    settings = settings_or_exit(db=db)
     try:
         chosen = BackfillMode(mode.lower())
     except ValueError:
         choices = ", ".join(m.value for m in BackfillMode)
-        raise _fail(f"unknown mode {mode!r}: use one of {choices}", 2) from None
+        raise fail(f"unknown mode {mode!r}: use one of {choices}", 2) from None
     try:
         request = BackfillRequest(
             start=start.date(), end=end.date(), mode=chosen, feeds=feed, dry_run=dry_run
@@ -520,7 +359,7 @@ def backfill(
         problems = "; ".join(
             f"{'.'.join(map(str, e['loc'])) or 'request'}: {e['msg']}" for e in exc.errors()
         )
-        raise _fail(problems, 2) from exc
+        raise fail(problems, 2) from exc
     from flows.prefect_env import configure_prefect_environment
 
     configure_prefect_environment()
@@ -529,11 +368,11 @@ def backfill(
     try:
         summary = backfill_flow(request=request, db=str(settings.db))
     except BackfillError as exc:
-        raise _fail(str(exc), 2) from exc
+        raise fail(str(exc), 2) from exc
     except BackfillSystemicFailure as exc:
-        raise _fail(f"backfill failed: {exc}") from exc
+        raise fail(f"backfill failed: {exc}") from exc
     except Exception as exc:  # the flow already logged the traceback
-        raise _fail(f"backfill failed: {type(exc).__name__}: {exc}") from exc
+        raise fail(f"backfill failed: {type(exc).__name__}: {exc}") from exc
     if summary.rows:
         table = Table(title="backfill")
         for column in summary.rows[0]:

@@ -13,16 +13,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
-from extract.article.extraction import ExtractionSettings, article_from_feed, extract_article
 from extract.article.seeds import read_seed_articles, seed_article
 from extract.feeds.feedlist import load_feed_list
-from extract.feeds.poll import fetch_pages, is_due, next_poll_time, poll_feeds
+from extract.feeds.poll import is_due, next_poll_time, poll_feeds
 from extract.fetch import HttpConfig
 from extract.models import (
-    ExtractionStatus,
     FeedEntry,
     FeedPollResult,
     FeedSource,
@@ -30,8 +28,11 @@ from extract.models import (
     PollStatus,
     ProcessedArticle,
 )
-from extract.relevance.judge import TopicTerms, judge_relevance, load_topic_terms
+from extract.pages import fetch_pages
+from extract.relevance.terms import TopicTerms, load_topic_terms
 from extract.urls import canonicalize_url
+from pipeline.clock import utcnow
+from pipeline.process import judge_article, process_article
 from pipeline.settings import Settings
 from store import articles as article_store
 from store import entries as entry_store
@@ -39,10 +40,6 @@ from store import feeds as feed_store
 from store.db import connect
 
 log = logging.getLogger(__name__)
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def http_config(settings: Settings, *, for_pages: bool = False) -> HttpConfig:
@@ -162,7 +159,11 @@ def process_articles(
     terms: TopicTerms | None = None,
     sources: dict[str, str | None] | None = None,
 ) -> list[ProcessedArticle]:
-    """Extract each entry's article from its page (or its feed text) and judge its relevance."""
+    """Extract each entry's article from its page (or its feed text) and judge its relevance.
+
+    An entry whose page was not fetched because its canonical URL is stored already is skipped
+    (`store_articles` links it); of entries with the same canonical URL the first is kept.
+    """
     terms = terms or load_topic_terms(settings.topic_terms)
     now = utcnow()
     by_url = {p.url: p for p in pages}
@@ -170,48 +171,15 @@ def process_articles(
     seen: set[str] = set()
     for entry in entries:
         page = by_url.get(entry.url or "")
-        if entry.url is None:
+        if entry.url is None or (entry.fetchable and page is None):
             continue
-        if not entry.fetchable:
-            article = article_from_feed(
-                entry, ExtractionStatus.NOT_FETCHED, "link cannot be fetched (aggregator redirect)"
-            )
-        elif page is None:
-            continue  # already stored under this canonical URL; linked in store_articles
-        elif page.error or not page.body:
-            article = article_from_feed(
-                entry, ExtractionStatus.FETCH_FAILED, page.error or "empty page"
-            )
-        else:
-            article = extract_article(
-                page.body,
-                url=page.final_url or page.url,
-                entry=entry,
-                now=now,
-                content_type=page.content_type,
-                settings=ExtractionSettings(),
-            )
-        if article.canonical_url in seen:
+        item = process_article(
+            entry, page, terms=terms, now=now, source=(sources or {}).get(entry.feed_url)
+        )
+        if item.article.canonical_url in seen:
             continue
-        seen.add(article.canonical_url)
-        relevance = judge_relevance(
-            title=article.title,
-            text=article.text,
-            summary=entry.summary,
-            language=article.language,
-            terms=terms,
-        )
-        processed.append(
-            ProcessedArticle(
-                article=article,
-                relevance=relevance,
-                entry=entry,
-                page=page,
-                feed_url=entry.feed_url,
-                source=(sources or {}).get(entry.feed_url) or entry.source,
-                summary=entry.summary,
-            )
-        )
+        seen.add(item.article.canonical_url)
+        processed.append(item)
     return processed
 
 
@@ -274,13 +242,11 @@ def load_seeds(settings: Settings) -> int:
     seeds = read_seed_articles(settings.seeds_dir / "articles")
     items = []
     for seed in seeds:
-        relevance = judge_relevance(
-            title=seed.title, text=seed.text, language=seed.language, terms=terms
-        )
+        article = seed_article(seed)
         items.append(
             ProcessedArticle(
-                article=seed_article(seed),
-                relevance=relevance,
+                article=article,
+                relevance=judge_article(article, summary=None, terms=terms),
                 source=seed.outlet,
                 is_seed=True,
             )

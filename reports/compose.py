@@ -37,7 +37,7 @@ from reports.select import (
     rank_items,
     totals,
 )
-from reports.stories.grouping import PriorStory, find_earlier, novelty_weights, prior_from_rows
+from reports.stories.novelty import PriorStory, find_earlier, novelty_weights, prior_from_rows
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from reports.stories.similarity import normalize_text
+from reports.stories.features import normalize_text
 
 MAX_SENTENCES = 3
 MIN_SENTENCES = 2

@@ -31,13 +31,14 @@ _ENTRY_COLUMNS = [
     ("published_at", "TIMESTAMPTZ"),
     ("fetchable", "BOOLEAN"),
     ("first_seen_at", "TIMESTAMPTZ"),
+    ("language", "VARCHAR"),
 ]
 
 
 # The columns that rebuild a FeedEntry as the poller made it, in `entry_from_row` order.
 ENTRY_SELECT = (
     "entry_key, feed_url, guid, url, canonical_url, title, summary, content, author, "
-    "published_at, source, fetchable"
+    "published_at, source, fetchable, language"
 )
 
 
@@ -56,6 +57,7 @@ def entry_from_row(r: Sequence[Any]) -> FeedEntry:
         published_at=r[9],
         source=r[10],
         fetchable=r[11],
+        language=r[12],
     )
 
 
@@ -105,6 +107,7 @@ def record_entries(
                     e.published_at,
                     e.fetchable,
                     now,
+                    e.language,
                 ]
                 for e in new
             ],

@@ -1,10 +1,16 @@
-"""Dependencies point one way; only the orchestration layer imports Prefect.
+"""The rules of the house, checked on the code's own imports.
 
-flows    -> newswatch, extract, store, reports
-newswatch (steps, settings, CLI) -> extract, store, reports (the CLI also starts flows)
-reports  -> store (read side), extract (records, dedup)
-store    -> extract.models only (the record types it persists)
-extract  -> nothing of the project
+    newswatch (the shell: CLI, serve) -> flows -> pipeline -> extract, reports, store
+    flows      Prefect only: flows, tasks, the Prefect glue; no SQL, no store
+    pipeline   the steps the flows call, plain Python over the settings
+    reports    digest selection, stories, rendering, sending: nothing of pipeline or store
+    store      all SQL; knows only the record types of extract.models
+    extract    nothing of the project; inside it, the rooms feeds/, article/ and relevance/ use
+               the base modules (errors, models, urls, fetch, guard, pages) and never each other
+    testkit    helpers shared by tests/ and bench/; nothing of the project
+
+Nothing imports upward, no two top-level packages import each other, only flows/ and the shell
+import Prefect, only store/ imports DuckDB, and no module grows past ~500 lines.
 """
 
 from __future__ import annotations
@@ -15,16 +21,23 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PROJECT = {"flows", "extract", "store", "reports", "newswatch"}
+PACKAGES = ("newswatch", "flows", "pipeline", "extract", "reports", "store", "testkit", "bench")
+PROJECT = set(PACKAGES) | {"tests"}
 
+# package -> the project packages (or modules) it may import
 ALLOWED: dict[str, set[str]] = {
-    "extract": {"extract"},
+    "newswatch": {"newswatch", "flows", "pipeline", "extract", "reports"},
+    "flows": {"flows", "pipeline", "extract", "reports"},
+    "pipeline": {"pipeline", "extract", "reports", "store"},
+    "reports": {"reports", "extract"},
     "store": {"store", "extract.models"},
-    "reports": {"reports", "store", "extract"},
-    "newswatch": {"newswatch", "extract", "store", "reports", "flows"},
-    "flows": {"flows", "newswatch", "extract", "store", "reports"},
+    "extract": {"extract"},
+    "testkit": {"testkit"},
+    "bench": {"bench", "testkit", "pipeline", "flows", "extract", "reports", "store"},
 }
 PREFECT_ALLOWED = {"flows", "newswatch"}
+EXTRACT_ROOMS = ("feeds", "article", "relevance")
+MAX_LINES = 500
 
 
 def imports_of(path: Path) -> set[str]:
@@ -39,39 +52,84 @@ def imports_of(path: Path) -> set[str]:
     return found
 
 
+def project_imports(path: Path) -> set[str]:
+    """Project modules imported ("from extract import models" is "extract.models")."""
+    names = imports_of(path)
+    return {
+        n
+        for n in names
+        if n.split(".")[0] in PROJECT and not any(o.startswith(n + ".") for o in names)
+    }
+
+
 def modules(package: str) -> list[Path]:
     return sorted((ROOT / package).rglob("*.py"))
 
 
-@pytest.mark.parametrize("package", sorted(ALLOWED))
+def test_every_package_is_known() -> None:
+    top = {p.parent.name for p in ROOT.glob("*/__init__.py")}
+    assert top <= set(PACKAGES) | {"tests"}, top - set(PACKAGES)
+
+
+@pytest.mark.parametrize("package", PACKAGES)
 def test_dependencies_point_one_way(package: str) -> None:
-    problems = []
-    for path in modules(package):
-        for name in imports_of(path):
-            top = name.split(".")[0]
-            if top not in PROJECT:
-                continue
-            if not any(name == ok or name.startswith(ok + ".") for ok in ALLOWED[package]):
-                # "from extract import models" shows up as both "extract" and "extract.models"
-                if any(other.startswith(name + ".") for other in imports_of(path)):
-                    continue
-                problems.append(f"{path.relative_to(ROOT)} imports {name}")
+    problems = [
+        f"{path.relative_to(ROOT)} imports {name}"
+        for path in modules(package)
+        for name in sorted(project_imports(path))
+        if not any(name == ok or name.startswith(ok + ".") for ok in ALLOWED[package])
+    ]
     assert not problems, "\n".join(problems)
 
 
-@pytest.mark.parametrize("package", sorted(set(ALLOWED) - PREFECT_ALLOWED))
+def test_no_circle_between_packages() -> None:
+    edges: dict[str, set[str]] = {p: set() for p in PACKAGES}
+    for package in PACKAGES:
+        for path in modules(package):
+            edges[package].update(
+                n.split(".")[0] for n in project_imports(path) if n.split(".")[0] != package
+            )
+
+    def reaches(start: str, goal: str, seen: set[str]) -> bool:
+        return any(
+            nxt == goal or (nxt not in seen and reaches(nxt, goal, seen | {nxt}))
+            for nxt in edges.get(start, ())
+        )
+
+    circles = [p for p in PACKAGES if reaches(p, p, {p})]
+    assert not circles, circles
+
+
+def test_the_rooms_of_extract_do_not_import_each_other() -> None:
+    problems = []
+    for room in EXTRACT_ROOMS:
+        others = {f"extract.{r}" for r in EXTRACT_ROOMS if r != room}
+        for path in modules(f"extract/{room}"):
+            for name in project_imports(path):
+                if any(name == o or name.startswith(o + ".") for o in others):
+                    problems.append(f"{path.relative_to(ROOT)} imports {name}")
+    base = [p for p in (ROOT / "extract").glob("*.py")]
+    for path in base:
+        for name in project_imports(path):
+            if any(name.startswith(f"extract.{r}") for r in EXTRACT_ROOMS):
+                problems.append(f"{path.relative_to(ROOT)} (a base module) imports {name}")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("package", sorted(set(PACKAGES) - PREFECT_ALLOWED))
 def test_only_the_orchestration_layer_imports_prefect(package: str) -> None:
     offenders = [
         str(path.relative_to(ROOT))
         for path in modules(package)
-        if any(n == "prefect" or n.startswith("prefect.") for n in imports_of(path))
+        if package != "bench"
+        and any(n == "prefect" or n.startswith("prefect.") for n in imports_of(path))
     ]
     assert not offenders
 
 
 def test_sql_lives_in_store() -> None:
     offenders = []
-    for package in PROJECT - {"store"}:
+    for package in set(PACKAGES) - {"store", "bench"}:
         for path in modules(package):
             names = imports_of(path)
             if "duckdb" in names or any(n.startswith("duckdb.") for n in names):
@@ -82,8 +140,18 @@ def test_sql_lives_in_store() -> None:
 def test_every_module_has_a_docstring() -> None:
     missing = [
         str(path.relative_to(ROOT))
-        for package in PROJECT
+        for package in PACKAGES
         for path in modules(package)
         if path.stat().st_size and ast.get_docstring(ast.parse(path.read_text())) is None
     ]
     assert not missing, missing
+
+
+def test_modules_stay_small() -> None:
+    big = {
+        str(path.relative_to(ROOT)): lines
+        for package in set(PACKAGES) - {"bench"}
+        for path in modules(package)
+        if (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES
+    }
+    assert not big, big

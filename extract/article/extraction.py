@@ -38,8 +38,10 @@ does, so in practice it comes from py3langid on the extracted text (at least
 `min_language_chars`), else from the page's declared language (`<html lang>`,
 `content-language`, `og:locale`), else py3langid on whatever short text there is, else the feed's.
 
-Decoding the page's bytes (`decode_html`, re-exported here) is in `extract.encoding`; the paywall
-signals and the teaser clean-up in `extract.paywall`.
+Where the parts live: decoding the page's bytes (`decode_html`, re-exported here) in
+`extract.article.encoding`; title, date and language in `extract.article.metadata`; the text
+clean-up in `extract.article.clean`; the paywall signals and the teaser clean-up in
+`extract.article.paywall`.
 
 The settings were chosen by measurement on the Zyte article-extraction benchmark:
 `python -m bench.extraction`, figures in docs/benchmarks/extraction.md.
@@ -48,20 +50,25 @@ The settings were chosen by measurement on the Zyte article-extraction benchmark
 from __future__ import annotations
 
 import logging
-import re
-import unicodedata
 import zlib
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Final
 
-import py3langid
 import trafilatura
-from htmldate import find_date
 from lxml.html import HtmlElement
 
+from extract.article.clean import clean_text
 from extract.article.encoding import decode_html
-from extract.article.paywall import _paywall_signals, _strip_paywall_lines
+from extract.article.metadata import (
+    clean_field,
+    declared_language,
+    detect_language,
+    page_date,
+    published_at_of,
+    strip_site_suffix,
+)
+from extract.article.paywall import paywall_signals, strip_paywall_lines
 from extract.models import ExtractedArticle, ExtractionStatus, FeedEntry
 
 __all__ = [
@@ -172,29 +179,6 @@ def article_from_feed(
     )
 
 
-def clean_text(text: str, title: str | None = None) -> str:
-    """`text` without the lines extraction often keeps but that are not the article.
-
-    Removed: a first line (among the first three) that repeats the title; short cross-link lines
-    ("Related: ...", "Read more: ...", "SEE MORE: ...", "Also on example.com ...", "DON'T MISS");
-    short trailing lines ("Comments", "Tags", "Share this article", "Follow us on ...",
-    newsletter sign-ups). Measured effect on the benchmark: docs/benchmarks/extraction.md.
-    """
-    lines = text.split("\n")
-    wanted = _norm_tokens(title) if title else ""
-    if wanted:
-        for i, line in enumerate(lines[:3]):
-            if _norm_tokens(line) == wanted:
-                del lines[i]
-                break
-    lines = [line for line in lines if not _is_cross_link(line)]
-    while lines and (not lines[-1].strip() or _is_trailing_chrome(lines[-1])):
-        lines.pop()
-    while lines and not lines[0].strip():
-        lines.pop(0)
-    return "\n".join(lines)
-
-
 # ---------------------------------------------------------------------------------------------
 # parsing
 
@@ -269,13 +253,15 @@ def _parse_page(
                 "max_date": (now + timedelta(days=3660)).strftime("%Y-%m-%d"),
             },
         )
-        published = _page_date(meta.date, meta.url or url, tree, now, entry, settings)
+        published = page_date(
+            meta.date, meta.url or url, tree, now, entry, extensive=settings.extensive_date_search
+        )
         text, problem, language = _extract_text(tree, url, settings)
     except Exception as exc:  # item failure: recorded with its reason
         log.warning("extraction failed for %s", url, exc_info=True)
         raise _PageRejected(f"extraction error: {type(exc).__name__}: {exc}"[:300]) from exc
-    site_name = _clean_field(meta.sitename)
-    title = _strip_site_suffix(_clean_field(meta.title), site_name, url)
+    site_name = clean_field(meta.sitename)
+    title = strip_site_suffix(clean_field(meta.title), site_name, url)
     if text and settings.clean_text:
         text = clean_text(text, title)
     if len(text) > settings.max_text_chars:
@@ -285,16 +271,16 @@ def _parse_page(
     strong: tuple[str, ...] = ()
     weak: tuple[str, ...] = ()
     if len(text) < max(settings.teaser_max_chars, len(_feed_text(entry) or "")):
-        strong, weak = _paywall_signals(tree, source, text)
+        strong, weak = paywall_signals(tree, source, text)
     return _Page(
         text=text,
         title=title,
-        author=_clean_field(meta.author),
+        author=clean_field(meta.author),
         published=published,
         site_name=site_name,
-        description=_clean_field(meta.description),
+        description=clean_field(meta.description),
         language=language,
-        declared_language=_declared_language(tree),
+        declared_language=declared_language(tree),
         paywall_strong=strong,
         paywall_weak=weak,
         problem=problem,
@@ -397,7 +383,7 @@ def _judge(
         return result(feed_full, ExtractionStatus.FEED_CONTENT, f"{why}; kept the feed's full text")
     if teaser:
         signals = ", ".join(page.paywall_strong + page.paywall_weak)
-        teaser_text = _strip_paywall_lines(text)
+        teaser_text = strip_paywall_lines(text)
         if feed_text and len(feed_text) >= len(teaser_text):
             kept, whose = feed_text, "the feed's summary"
         else:
@@ -423,7 +409,7 @@ def _article(
     reason: str | None,
     settings: ExtractionSettings,
 ) -> ExtractedArticle:
-    language = page.language or _detect_language(
+    language = page.language or detect_language(
         text or "", page.declared_language, entry, settings.min_language_chars
     )
     return ExtractedArticle(
@@ -432,7 +418,7 @@ def _article(
         title=page.title or (entry.title if entry else None),
         text=text,
         author=page.author or (entry.author if entry else None),
-        published_at=_published_at(page.published, entry, now),
+        published_at=published_at_of(page.published, entry, now),
         site_name=page.site_name or (entry.source if entry else None),
         language=language,
         status=status,
@@ -492,161 +478,6 @@ def _full_content(entry: FeedEntry | None, minimum: int) -> str | None:
 # ---------------------------------------------------------------------------------------------
 # text clean-up
 
-_TOKEN: Final = re.compile(r"\w+")
-_CROSS_LINK: Final = re.compile(
-    r"^\W*(?:(?:related(?: post| articles?| stories| content)?|read more|read also|see more|see also"
-    r"|more|also|watch|listen|recommended|most read(?: in [\w ]+)?|you may also like"
-    r"|you might also like|don'?t miss|more on this story)\s*(?::|\||$)"
-    r"|also on [\w-]+(?:\.[\w-]+)+\b)",
-    re.IGNORECASE,
-)
-_TRAILING_CHROME: Final = re.compile(
-    r"^(?:\d*\s*comments?|tags?:?|filed under:.*|share(?: this(?: article| story| post)?)?"
-    r"|like this story\?.*|tell us what you think.*|you may also like.*"
-    r"|(?:subscribe|sign up)\b.*\bnewsletters?\b.*|follow (?:us|@?[\w.]+) on .*)$",
-    re.IGNORECASE,
-)
-_MAX_CHROME_LINE: Final = 200
-
-
-def _norm_tokens(text: str) -> str:
-    return " ".join(_TOKEN.findall(text.lower()))
-
-
-def _is_cross_link(line: str) -> bool:
-    stripped = line.strip()
-    return 0 < len(stripped) < _MAX_CHROME_LINE and bool(_CROSS_LINK.match(stripped))
-
-
-def _is_trailing_chrome(line: str) -> bool:
-    stripped = line.strip()
-    return len(stripped) < _MAX_CHROME_LINE and bool(_TRAILING_CHROME.match(stripped))
-
-
-_TITLE_SEPARATOR: Final = re.compile(
-    r"\s+(?:[|\-\u2013\u2014*\u00b7:]|::)\s+|\s*[\uff5c\u3163\uff1a]\s*"
-)
-_DATE_SEGMENT: Final = re.compile(r"^[\d\s./-]{6,}$")
-
-
-def _strip_site_suffix(title: str | None, site_name: str | None, url: str) -> str | None:
-    """`title` without a trailing " | Site Name", " - site.com" or "：サイト" segment (nor a
-    trailing date segment): the segment is dropped when it names the site (its name as the page
-    gives it, or its host name)."""
-    if not title:
-        return title
-    site = _label_key(site_name or "")
-    host = _label_key(url.split("//", 1)[-1].split("/", 1)[0])
-    for _ in range(3):
-        cuts = list(_TITLE_SEPARATOR.finditer(title))
-        if not cuts:
-            break
-        last = cuts[-1]
-        head, tail = title[: last.start()].strip(), title[last.end() :].strip()
-        key = _label_key(tail)
-        names_site = len(key) >= 2 and (
-            key == site or (len(key) >= 4 and site and (key in site or site in key)) or key in host
-        )
-        if len(head) < 10 or not (names_site or _DATE_SEGMENT.match(tail)):
-            break
-        title = head
-    return title
-
-
-def _label_key(text: str) -> str:
-    """Lower case, accents and everything but letters and digits removed: "Börsen-Zeitung" and
-    "borsenzeitung" match."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if ch.isalnum())
-
-
-def _clean_field(value: str | None) -> str | None:
-    if value is None:
-        return None
-    value = " ".join(value.split())
-    return value or None
-
 
 # ---------------------------------------------------------------------------------------------
 # dates and language
-
-
-def _page_date(
-    markup_date: str | None,
-    url: str,
-    tree: HtmlElement,
-    now: datetime,
-    entry: FeedEntry | None,
-    settings: ExtractionSettings,
-) -> date | None:
-    """The page's publication date, or None.
-
-    htmldate's original date from markup and URL comes first, refused if after `now`. Without
-    one, the feed's date is preferred (None here) over htmldate's search of the page text, which
-    is run only when there is no feed date: with its upper bound it falls back to weak clues, a
-    year alone ("2026" -> 2026-01-01) among them.
-    """
-    today = now.astimezone(UTC).date()
-    found = _iso_date(markup_date)
-    if found is not None:
-        return found if found <= today else None
-    if not settings.extensive_date_search or (entry is not None and entry.published_at):
-        return None
-    guessed = _iso_date(
-        find_date(
-            tree, extensive_search=True, original_date=True, max_date=today.isoformat(), url=url
-        )
-    )
-    return guessed if guessed is not None and guessed <= today else None
-
-
-def _iso_date(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value[:10]) if value else None
-    except ValueError:
-        return None
-
-
-def _published_at(
-    page_date: date | None, entry: FeedEntry | None, now: datetime
-) -> datetime | None:
-    """The page's date; the feed's timestamp when it falls within a day of it (it has a time of
-    day) or when the page has no date. Never after `now`."""
-    feed = entry.published_at if entry else None
-    if feed is not None and feed.tzinfo is None:
-        feed = feed.replace(tzinfo=UTC)
-    if feed is not None and feed > now:
-        feed = None
-    if page_date is None:
-        return feed
-    if feed is not None and abs((feed.astimezone(UTC).date() - page_date).days) <= 1:
-        return feed
-    published = datetime(page_date.year, page_date.month, page_date.day, tzinfo=UTC)
-    return published if published <= now else feed
-
-
-def _declared_language(tree: HtmlElement) -> str | None:
-    candidates = [tree.get("lang"), tree.get("xml:lang")]
-    candidates += tree.xpath(
-        '//meta[@http-equiv="content-language" or @http-equiv="Content-Language"]/@content'
-    )
-    candidates += tree.xpath('//meta[@property="og:locale"]/@content')
-    for value in candidates:
-        if value:
-            code = re.split(r"[-_,;\s]", str(value).strip().lower())[0]
-            if 2 <= len(code) <= 3 and code.isalpha():
-                return code
-    return None
-
-
-def _detect_language(
-    text: str, declared: str | None, entry: FeedEntry | None, min_chars: int
-) -> str | None:
-    sample = text[:5000]
-    if len(sample.strip()) >= min_chars:
-        return str(py3langid.classify(sample)[0])
-    if declared:
-        return declared
-    if sample.strip():
-        return str(py3langid.classify(sample)[0])
-    return entry.language if entry else None

@@ -1,6 +1,6 @@
 """Paywall signals on an article page, and a teaser without its sales pitch.
 
-`_paywall_signals` names what a page shows, split by how much it says:
+`paywall_signals` names what a page shows, split by how much it says:
 
 - strong: JSON-LD or microdata `isAccessibleForFree: false`; a paywall phrase ("subscribe to
   continue reading", "for subscribers only"...) in the extracted text;
@@ -8,7 +8,7 @@
   class or id names; a paywall phrase elsewhere in the page.
 
 `extract.article` decides from these and the text's length whether the page is a teaser;
-`_strip_paywall_lines` then drops the phrases and short subscribe/log-in lines from the text kept.
+`strip_paywall_lines` then drops the phrases and short subscribe/log-in lines from the text kept.
 Pure.
 """
 
@@ -43,7 +43,7 @@ _PAYWALL_PHRASE: Final = re.compile(
 _JSON_LD_XPATH: Final = '//script[@type="application/ld+json"]/text()'
 
 
-def _paywall_signals(
+def paywall_signals(
     tree: HtmlElement, source: str, text: str
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Readable names of the page's paywall signals: (strong, weak).
@@ -119,7 +119,7 @@ def _values_of(data: Any, key: str) -> Iterator[Any]:
 _CALL_TO_ACTION: Final = re.compile(r"subscri|log ?in\b|sign ?in\b|sign up|register", re.IGNORECASE)
 
 
-def _strip_paywall_lines(text: str) -> str:
+def strip_paywall_lines(text: str) -> str:
     """A teaser without its sales pitch: paywall phrases and short subscribe/log-in lines."""
     lines = [
         line

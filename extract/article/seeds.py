@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from extract.article.boilerplate import strip_boilerplate_tail
+from extract.article.clean import strip_boilerplate_tail
 from extract.models import ExtractedArticle, ExtractionStatus
 from extract.urls import canonicalize_url
 

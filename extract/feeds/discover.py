@@ -28,382 +28,51 @@ page: a page that fails ends that chain and is reported in `Discovery.errors`.
 from __future__ import annotations
 
 import logging
-import re
-import zlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
-
-from lxml import etree
+from urllib.parse import urljoin, urlsplit
 
 from extract.errors import FeedParseError, FetchError, HTTPStatusError
+from extract.feeds.archives import (
+    looks_like_wordpress_feed,
+    parse_feed_links,
+    wordpress_page_url,
+)
 from extract.feeds.parse import parse_feed
+from extract.feeds.sitemaps import (
+    SitemapUrl,
+    child_may_cover,
+    parse_sitemap,
+    site_root,
+    sitemaps_from_robots,
+    url_in_window,
+)
+from extract.feeds.window import Window
 from extract.fetch import FEED_ACCEPT, Fetcher
 from extract.models import FeedEntry
 from extract.urls import canonicalize_url, entry_keys
 
 log = logging.getLogger(__name__)
 
-LASTMOD_GRACE = timedelta(days=7)
 _MISSING = frozenset({401, 403, 404, 410})  # robots.txt or a guessed sitemap that is not there
 SITEMAP_ACCEPT = "application/xml, text/xml;q=0.9, */*;q=0.5"
 SITEMAP_GUESSES = ("/sitemap.xml", "/sitemap_index.xml", "/wp-sitemap.xml")
-MAX_SITEMAP_BYTES = 50 * 1024 * 1024  # the sitemap protocol's own limit, uncompressed
 # Aggregators whose site-wide sitemaps say nothing about the feed (search and alert feeds).
 NO_SITEMAP_HOSTS = frozenset(
     {"news.google.com", "www.google.com", "google.com", "feeds.feedburner.com", "rss.app"}
 )
 
-_ATOM = "http://www.w3.org/2005/Atom"
-_HISTORY = "http://purl.org/syndication/history/1.0"
-
 
 # --- the window ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Window:
-    """A half-open span of time [start, end), both timezone-aware."""
-
-    start: datetime
-    end: datetime
-
-    def __post_init__(self) -> None:
-        if self.start.tzinfo is None or self.end.tzinfo is None:
-            raise ValueError("window bounds must be timezone-aware")
-        if self.end <= self.start:
-            raise ValueError(f"empty window: {self.start.isoformat()} .. {self.end.isoformat()}")
-
-    def contains(self, when: datetime) -> bool:
-        return self.start <= when < self.end
-
-    def describe(self) -> str:
-        last = (self.end - timedelta(microseconds=1)).date()
-        return f"{self.start.date().isoformat()}..{last.isoformat()}"
-
-
 # --- dates -----------------------------------------------------------------------------------
-
-_URL_DATE = re.compile(
-    r"/(?P<y>(?:19|20)\d{2})[/-](?P<m>0[1-9]|1[0-2])(?:[/-](?P<d>0[1-9]|[12]\d|3[01]))?(?=[/_.-]|$)"
-    r"|/(?P<y2>(?:19|20)\d{2})(?P<m2>0[1-9]|1[0-2])(?P<d2>0[1-9]|[12]\d|3[01])(?=[/_.-]|$)"
-)
-
-
-def parse_w3c_datetime(value: str | None) -> datetime | None:
-    """A W3C/ISO 8601 date or date-time ("2024-06-18", "2024-06-18T09:30:00+09:00") in UTC.
-
-    A date alone is midnight UTC; a time without an offset is taken as UTC. None if unreadable.
-    """
-    if not value:
-        return None
-    text = value.strip()
-    if not text:
-        return None
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
-    try:
-        if len(text) == 10:
-            parsed = datetime.combine(date.fromisoformat(text), time(0), tzinfo=UTC)
-        else:
-            parsed = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
-
-
-def date_from_url(url: str) -> date | None:
-    """The publication date a URL's path spells out (/2024/06/18/, /2024-06-18-, /20240618/).
-
-    Year and month alone give the first of the month. None when the path holds no date.
-    """
-    try:
-        path = urlsplit(url).path
-    except ValueError:
-        return None
-    match = _URL_DATE.search(path)
-    if match is None:
-        return None
-    year = match.group("y") or match.group("y2")
-    month = match.group("m") or match.group("m2")
-    day = match.group("d") or match.group("d2") or "01"
-    try:
-        return date(int(year), int(month), int(day))
-    except ValueError:
-        return None
-
-
-def _month_span(day: date) -> tuple[datetime, datetime]:
-    start = datetime.combine(day.replace(day=1), time(0), tzinfo=UTC)
-    following = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
-    return start, datetime.combine(following, time(0), tzinfo=UTC)
 
 
 # --- feed documents: history links -----------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class FeedLinks:
-    """What a feed document says about where its older entries are."""
-
-    next_page: str | None = None  # RFC 5005 paged feed, rel="next"
-    prev_archive: str | None = None  # RFC 5005 archived feed, rel="prev-archive"
-    generator: str | None = None  # "https://wordpress.org/?v=6.5.2", "WordPress", ...
-    is_archive: bool = False  # <fh:archive/>: this document is itself an archive
-
-    @property
-    def wordpress(self) -> bool:
-        return bool(self.generator) and "wordpress" in (self.generator or "").lower()
-
-
-def _xml_root(body: bytes) -> etree._Element | None:
-    """Parse untrusted XML: no entities, no network, no DTD; broken markup recovered if possible."""
-    parser = etree.XMLParser(
-        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, recover=True
-    )
-    try:
-        root = etree.fromstring(body.lstrip(), parser=parser)
-    except (etree.XMLSyntaxError, ValueError):
-        return None
-    return root
-
-
-def _local(tag: object) -> str:
-    if not isinstance(tag, str):
-        return ""
-    return tag.rsplit("}", 1)[-1].lower()
-
-
-def _namespace(tag: object) -> str:
-    if isinstance(tag, str) and tag.startswith("{"):
-        return tag[1:].split("}", 1)[0]
-    return ""
-
-
-def parse_feed_links(body: bytes, base_url: str) -> FeedLinks:
-    """History links of an RSS or Atom document (relative links resolved against `base_url`)."""
-    root = _xml_root(body)
-    if root is None:
-        return FeedLinks()
-    container = root
-    if _local(root.tag) == "rss":
-        channel = next((c for c in root if _local(c.tag) == "channel"), None)
-        if channel is not None:
-            container = channel
-    base = (container.get("{http://www.w3.org/XML/1998/namespace}base") or "").strip()
-    base_url = urljoin(base_url, base) if base else base_url
-    found: dict[str, str] = {}
-    generator: str | None = None
-    is_archive = False
-    for child in container:
-        name, ns = _local(child.tag), _namespace(child.tag)
-        if name == "link" and (ns == _ATOM or _local(container.tag) == "feed"):
-            rel = (child.get("rel") or "alternate").strip().lower()
-            href = (child.get("href") or "").strip()
-            if href and rel in ("next", "prev-archive") and rel not in found:
-                found[rel] = urljoin(base_url, href)
-        elif name == "generator" and generator is None:
-            text = " ".join(
-                part for part in ((child.text or "").strip(), child.get("uri") or "") if part
-            )
-            generator = text or None
-        elif name == "archive" and ns == _HISTORY:
-            is_archive = True
-    return FeedLinks(
-        next_page=found.get("next"),
-        prev_archive=found.get("prev-archive"),
-        generator=generator,
-        is_archive=is_archive,
-    )
-
-
-def looks_like_wordpress_feed(feed_url: str, links: FeedLinks) -> bool:
-    """WordPress feeds page with ?paged=N: its generator says so, or its path ends in /feed/."""
-    if links.wordpress:
-        return True
-    try:
-        parts = urlsplit(feed_url)
-    except ValueError:
-        return False
-    path = parts.path.rstrip("/")
-    query = dict(parse_qsl(parts.query))
-    return path.endswith("/feed") or query.get("feed", "").startswith(("rss", "atom"))
-
-
-def wordpress_page_url(feed_url: str, page: int) -> str:
-    """The feed URL asking for page `page` (`?paged=N`, other query parameters kept)."""
-    parts = urlsplit(feed_url)
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "paged"]
-    if page > 1:
-        query.append(("paged", str(page)))
-    return urlunsplit(parts._replace(query=urlencode(query)))
-
-
 # --- sitemaps --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SitemapRef:
-    """A child sitemap listed by a sitemap index."""
-
-    url: str
-    lastmod: datetime | None = None
-
-
-@dataclass(frozen=True)
-class SitemapUrl:
-    """A page listed by a sitemap, with what the sitemap says about its date."""
-
-    url: str
-    lastmod: datetime | None = None
-    published: datetime | None = None  # <news:publication_date>
-    title: str | None = None  # <news:title>
-    language: str | None = None  # <news:language>
-
-    def dated(self) -> tuple[datetime | None, str]:
-        """The best date known and where it came from: 'news', 'path', 'lastmod' or 'none'."""
-        if self.published is not None:
-            return self.published, "news"
-        day = date_from_url(self.url)
-        if day is not None:
-            return datetime.combine(day, time(0), tzinfo=UTC), "path"
-        if self.lastmod is not None:
-            return self.lastmod, "lastmod"
-        return None, "none"
-
-
-@dataclass(frozen=True)
-class Sitemap:
-    """A parsed sitemap document: an index (`sitemaps`) or a URL set (`urls`), or neither."""
-
-    sitemaps: tuple[SitemapRef, ...] = ()
-    urls: tuple[SitemapUrl, ...] = ()
-
-    @property
-    def empty(self) -> bool:
-        return not self.sitemaps and not self.urls
-
-
-def _gunzip(body: bytes, limit: int = MAX_SITEMAP_BYTES) -> bytes:
-    """Decompress a .xml.gz served as a file (not as Content-Encoding), at most `limit` bytes."""
-    if not body.startswith(b"\x1f\x8b"):
-        return body
-    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-    try:
-        out = inflater.decompress(body, limit + 1)
-    except zlib.error as exc:
-        raise FeedParseError(f"broken gzip sitemap: {exc}") from exc
-    if len(out) > limit:
-        raise FeedParseError(f"sitemap larger than {limit:,} bytes uncompressed")
-    return out
-
-
-def _child_text(element: etree._Element, name: str) -> str | None:
-    for child in element:
-        if _local(child.tag) == name:
-            text = (child.text or "").strip()
-            return text or None
-    return None
-
-
-def parse_sitemap(body: bytes, base_url: str) -> Sitemap:
-    """Parse a sitemap index or URL set (plain or gzipped). Not a sitemap: an empty `Sitemap`."""
-    root = _xml_root(_gunzip(body))
-    if root is None:
-        return Sitemap()
-    kind = _local(root.tag)
-    if kind == "sitemapindex":
-        refs: list[SitemapRef] = []
-        for item in root:
-            if _local(item.tag) != "sitemap":
-                continue
-            loc = _child_text(item, "loc")
-            if loc:
-                refs.append(
-                    SitemapRef(
-                        urljoin(base_url, loc), parse_w3c_datetime(_child_text(item, "lastmod"))
-                    )
-                )
-        return Sitemap(sitemaps=tuple(refs))
-    if kind == "urlset":
-        urls: list[SitemapUrl] = []
-        for item in root:
-            if _local(item.tag) != "url":
-                continue
-            loc = _child_text(item, "loc")
-            if not loc:
-                continue
-            published = title = language = None
-            for child in item:
-                if _local(child.tag) != "news":
-                    continue
-                published = parse_w3c_datetime(_child_text(child, "publication_date"))
-                title = _child_text(child, "title")
-                for sub in child:
-                    if _local(sub.tag) == "publication":
-                        language = _child_text(sub, "language")
-            urls.append(
-                SitemapUrl(
-                    url=urljoin(base_url, loc),
-                    lastmod=parse_w3c_datetime(_child_text(item, "lastmod")),
-                    published=published,
-                    title=title,
-                    language=language,
-                )
-            )
-        return Sitemap(urls=tuple(urls))
-    return Sitemap()
-
-
-def sitemaps_from_robots(text: str, base_url: str) -> list[str]:
-    """The `Sitemap:` URLs of a robots.txt, in order, without duplicates."""
-    found: list[str] = []
-    for line in text.splitlines():
-        key, _, value = line.partition(":")
-        if key.strip().lower() == "sitemap" and value.strip():
-            url = urljoin(base_url, value.strip())
-            if url not in found:
-                found.append(url)
-    return found
-
-
-def site_root(url: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, "/", "", ""))
-
-
-def child_may_cover(ref: SitemapRef, window: Window) -> bool:
-    """Whether a child sitemap can hold URLs of the window (unknown: yes).
-
-    A `<lastmod>` before the window's start means nothing in it changed since: skip. A month in
-    its name (`sitemap-2024-06.xml`, `post-sitemap-2024-06.xml`, `/2024/06/`) must overlap.
-    """
-    if ref.lastmod is not None and ref.lastmod < window.start:
-        return False
-    day = date_from_url(ref.url.replace("-", "/").replace("_", "/"))
-    if day is not None:
-        month_start, month_end = _month_span(day)
-        if month_end <= window.start or month_start >= window.end:
-            return False
-    return True
-
-
-def url_in_window(item: SitemapUrl, window: Window) -> bool | None:
-    """True/False when the URL's date places it inside/outside the window; None when undated."""
-    when, source = item.dated()
-    if when is None:
-        return None
-    if source == "path" and item.published is None:
-        # A date in the path is a day (or a month): the window's day bounds, not its instants.
-        return window.start.date() <= when.date() < (window.end + timedelta(days=1)).date() and (
-            when < window.end
-        )
-    if source == "lastmod":
-        return window.start <= when < window.end + LASTMOD_GRACE
-    return window.contains(when)
 
 
 # --- walking a feed's history ----------------------------------------------------------------

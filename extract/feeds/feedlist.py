@@ -80,7 +80,7 @@ def load_feed_list(path: Path) -> list[FeedSpec]:
         raise FeedListError(f"cannot read feed list {path}: {exc.strerror or exc}") from exc
     head = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:200].lower()
     if head.startswith(b"<?xml") or head.startswith(b"<opml"):
-        from extract.feeds.parse import parse_opml
+        from extract.feeds.opml import parse_opml
 
         try:
             outlines = parse_opml(data)

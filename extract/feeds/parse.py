@@ -3,7 +3,7 @@
     parsed = parse_feed(body, url=feed_url, content_type="application/rss+xml", now=now)
     parsed.title, parsed.entries, parsed.warning       # or FeedParseError("not a feed: ...")
 
-    parse_opml(data) -> [OpmlFeed(url=..., title=...), ...];  render_opml(feeds) -> bytes
+(OPML lists are `extract.feeds.opml`; decoding bytes to text is `extract.feeds.decode`.)
 
 Pure: no network, no files. feedparser only ever sees bytes in a BytesIO (given a bare string or
 bytes it would open a URL or a local file of that name).
@@ -35,12 +35,8 @@ What happens to a body, in order:
 from __future__ import annotations
 
 import calendar
-import codecs
 import io
 import re
-import xml.etree.ElementTree as ET
-import zlib
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
@@ -51,6 +47,7 @@ from xml.sax import SAXParseException
 import feedparser
 
 from extract.errors import FeedParseError
+from extract.feeds.decode import decode_xml, gunzip, prepare_xml
 from extract.models import FeedEntry
 from extract.urls import (
     canonicalize_url,
@@ -60,13 +57,7 @@ from extract.urls import (
     unwrap_redirect,
 )
 
-MAX_DECOMPRESSED_BYTES = 64 * 1024 * 1024
 FUTURE_TOLERANCE = timedelta(days=2)
-# fmt: off
-DETECT_CANDIDATES = (
-    "cp1252", "cp1251", "koi8_r", "iso8859_7", "cp1256", "cp1255", "cp1254",
-    "euc_kr", "cp949", "gb18030", "big5", "shift_jis", "euc_jp",
-)
 # fmt: on
 
 
@@ -83,133 +74,7 @@ class ParsedFeed:
 
 # --- bytes to text ----------------------------------------------------------------------------
 
-_BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32-le"),
-    (codecs.BOM_UTF32_BE, "utf-32-be"),
-    (codecs.BOM_UTF8, "utf-8"),
-    (codecs.BOM_UTF16_LE, "utf-16-le"),
-    (codecs.BOM_UTF16_BE, "utf-16-be"),
-)
-_DECLARED = re.compile(rb"""<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:\-]+)["']""")
-_XML_DECL = re.compile(r"<\?xml\s[^>]*?\?>|<\?xml\?>", re.DOTALL)
-_DECL_ENCODING = re.compile(r"""(encoding\s*=\s*)(["'])[^"']*\2""")
-_PROLOG_JUNK = re.compile(r"(?:\s|\ufeff|<!--.*?-->)*", re.DOTALL)
-_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _CHARSET = re.compile(r"""charset\s*=\s*["']?([A-Za-z0-9._:\-]+)""", re.IGNORECASE)
-
-
-def _codec(name: str | None) -> str | None:
-    if not name:
-        return None
-    try:
-        return codecs.lookup(name).name
-    except LookupError:
-        return None
-
-
-def _gunzip(body: bytes) -> bytes:
-    out: list[bytes] = []
-    size = 0
-    data = body
-    while data:
-        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        try:
-            while data:
-                piece = inflater.decompress(data, 1024 * 1024)
-                size += len(piece)
-                if size > MAX_DECOMPRESSED_BYTES:
-                    raise FeedParseError(
-                        f"gzip body expands beyond {MAX_DECOMPRESSED_BYTES:,} bytes"
-                    )
-                out.append(piece)
-                data = inflater.unconsumed_tail
-                if inflater.eof:
-                    break
-        except zlib.error as exc:
-            if out:  # a truncated stream: keep what came out
-                break
-            raise FeedParseError(f"corrupt gzip body: {exc}") from exc
-        data = inflater.unused_data if inflater.eof else b""
-        if not data.strip(b"\x00"):
-            break
-    return b"".join(out)
-
-
-def _utf16_without_bom(head: bytes) -> str | None:
-    if len(head) < 8:
-        return None
-    even, odd = head[0::2], head[1::2]
-    if odd.count(0) >= len(odd) * 3 // 4 and even.count(0) == 0:
-        return "utf-16-le"
-    if even.count(0) >= len(even) * 3 // 4 and odd.count(0) == 0:
-        return "utf-16-be"
-    return None
-
-
-def _detect(body: bytes) -> str | None:
-    try:
-        from charset_normalizer import from_bytes
-    except ImportError:  # pragma: no cover - charset_normalizer comes with trafilatura
-        return None
-    best = from_bytes(body, cp_isolation=list(DETECT_CANDIDATES)).best()
-    return _codec(best.encoding) if best is not None else None
-
-
-def decode_xml(body: bytes, http_charset: str | None = None) -> tuple[str, str, list[str]]:
-    """(text, encoding used, notes) for an XML document's bytes; see the module docstring."""
-    notes: list[str] = []
-    for bom, name in _BOMS:
-        if body.startswith(bom):
-            return body[len(bom) :].decode(name, "replace"), name, notes
-    sniffed = _utf16_without_bom(body[:256])
-    if sniffed:
-        return body.decode(sniffed, "replace"), sniffed, notes
-    match = _DECLARED.search(body[:2048])
-    declared_name = match.group(1).decode("ascii") if match else None
-    declared = _codec(declared_name)
-    if declared_name and declared is None:
-        notes.append(f"unknown encoding {declared_name!r} declared")
-    header = _codec(http_charset)
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    else:
-        if not body.isascii() and declared not in (None, "utf-8"):
-            notes.append(f"declared {declared_name} but the bytes are UTF-8")
-        return text, "utf-8", notes
-    for candidate in dict.fromkeys(c for c in (declared, header) if c):
-        if candidate.startswith(("utf-16", "utf-32")):
-            continue  # no BOM and no NUL pattern: cannot be right
-        try:
-            return body.decode(candidate), candidate, notes
-        except UnicodeDecodeError:
-            notes.append(f"bytes are not valid {candidate}")
-    detected = _detect(body)
-    if detected:
-        if declared or header:
-            notes.append(f"decoded as {detected} (detected)")
-        return body.decode(detected, "replace"), detected, notes
-    try:
-        return body.decode("cp1252"), "cp1252", notes
-    except UnicodeDecodeError:
-        return body.decode("latin-1"), "latin-1", notes
-
-
-def _prepare(text: str) -> tuple[str, int]:
-    """Text ready for feedparser as UTF-8, and how many lines were cut from its start."""
-    cut_lines = 0
-    junk = _PROLOG_JUNK.match(text)
-    if junk and junk.end() and text.startswith("<?xml", junk.end()):
-        cut_lines = text.count("\n", 0, junk.end())
-        text = text[junk.end() :]
-    else:
-        text = text.lstrip("\ufeff \t\r\n")
-    decl = _XML_DECL.match(text)
-    if decl:
-        fixed = _DECL_ENCODING.sub(r'\1"utf-8"', decl.group(0))
-        text = fixed + text[decl.end() :]
-    return _ILLEGAL_XML.sub("", text), cut_lines
 
 
 # --- telling feeds from other things -------------------------------------------------------------
@@ -226,14 +91,14 @@ def _refuse_non_feed(text: str, content_type: str | None) -> None:
         raise FeedParseError("empty body")
     if _HTML_START.match(head):
         title = _HTML_TITLE.search(text[:65536])
-        name = _one_line(html_to_text(title.group(1))) if title else None
+        name = single_line(html_to_text(title.group(1))) if title else None
         raise FeedParseError("not a feed: got an HTML page" + (f' ("{name}")' if name else ""))
     stripped = head.lstrip()
     if stripped.startswith(("{", "[")):
         raise FeedParseError("not a feed: got JSON (JSON Feed is not supported)")
     if not stripped.startswith("<"):
         kind = f" ({content_type})" if content_type else ""
-        sample = _one_line(stripped[:40]) or ""
+        sample = single_line(stripped[:40]) or ""
         raise FeedParseError(f"not a feed: the body is not XML{kind}, it starts with {sample!r}")
 
 
@@ -301,7 +166,7 @@ def _tidy(text: str) -> str | None:
     return tidy or None
 
 
-def _one_line(text: str | None) -> str | None:
+def single_line(text: str | None) -> str | None:
     if not text:
         return None
     return " ".join(text.split()) or None
@@ -315,7 +180,7 @@ def _detail_text(value: Any, detail: Any, *, one_line: bool) -> str | None:
         return None
     kind = str(detail.get("type", "")) if isinstance(detail, dict) else "text/html"
     text = html_to_text(value) if "html" in kind else _tidy(value)
-    return _one_line(text) if one_line else text
+    return single_line(text) if one_line else text
 
 
 def _content_text(entry: Any) -> str | None:
@@ -370,8 +235,8 @@ def _make_entry(
     content = _content_text(entry)
     published = _entry_date(entry, now)
     source_info = entry.get("source")
-    source = _one_line(source_info.get("title")) if isinstance(source_info, dict) else None
-    author = _one_line(html_to_text(entry.get("author"))) if entry.get("author") else None
+    source = single_line(source_info.get("title")) if isinstance(source_info, dict) else None
+    author = single_line(html_to_text(entry.get("author"))) if entry.get("author") else None
     keys = entry_keys(guid, canonical, title, published, feed_url=feed_url, text=content or summary)
     if not keys:
         return None  # nothing at all to recognise it by, and nothing to show
@@ -407,11 +272,11 @@ def parse_feed(
     if now.tzinfo is None:
         now = now.replace(tzinfo=UTC)
     if body[:2] == b"\x1f\x8b":
-        body = _gunzip(body)
+        body = gunzip(body)
     charset = _CHARSET.search(content_type or "")
     text, encoding, notes = decode_xml(body, charset.group(1) if charset else None)
     _refuse_non_feed(text, content_type)
-    prepared, cut_lines = _prepare(text)
+    prepared, cut_lines = prepare_xml(text)
     base = base_url or url
     try:
         parsed: Any = feedparser.parse(
@@ -430,7 +295,7 @@ def parse_feed(
     problem = parsed.get("bozo_exception") if parsed.get("bozo") else None
     version = parsed.get("version") or None
     feed: Any = parsed.get("feed") or {}
-    language = _one_line(feed.get("language")) if isinstance(feed.get("language"), str) else None
+    language = single_line(feed.get("language")) if isinstance(feed.get("language"), str) else None
     entries = [
         made
         for raw in parsed.get("entries") or ()
@@ -458,86 +323,3 @@ def parse_feed(
 
 
 # --- OPML -----------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class OpmlFeed:
-    url: str
-    title: str | None = None
-    language: str | None = None
-    html_url: str | None = None
-
-
-_DTD = re.compile(r"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
-
-
-def parse_opml(data: bytes) -> list[OpmlFeed]:
-    """The feeds (outlines with an xmlUrl) of an OPML document, in document order.
-
-    Hostile-XML safe: a document with a DOCTYPE or entity declaration is refused outright (OPML
-    needs neither), so there is nothing to expand and nothing external to load.
-    """
-    if data[:2] == b"\x1f\x8b":
-        data = _gunzip(data)
-    text, _encoding, _notes = decode_xml(data)
-    if not text.strip():
-        raise FeedParseError("empty body")
-    if _DTD.search(text):
-        raise FeedParseError("OPML with a DOCTYPE or ENTITY declaration is refused")
-    prepared, cut_lines = _prepare(text)
-    try:
-        root = ET.fromstring(prepared.encode("utf-8"))
-    except ET.ParseError as exc:
-        line, _column = exc.position
-        message = str(exc).split(":", 1)[0]
-        raise FeedParseError(f"invalid XML at line {line + cut_lines}: {message}") from exc
-    if _local(root.tag) != "opml":
-        raise FeedParseError(f"not an OPML document: the root element is <{_local(root.tag)}>")
-    feeds: list[OpmlFeed] = []
-    for element in root.iter():
-        if _local(element.tag) != "outline":
-            continue
-        attrs = {key.lower(): value for key, value in element.attrib.items()}
-        url = (attrs.get("xmlurl") or "").strip()
-        if not url:
-            continue
-        text_attr = _one_line(attrs.get("text"))
-        title = _one_line(attrs.get("title")) or (text_attr if text_attr != url else None)
-        feeds.append(
-            OpmlFeed(
-                url=url,
-                title=title,
-                language=_one_line(attrs.get("language")),
-                html_url=_one_line(attrs.get("htmlurl")),
-            )
-        )
-    return feeds
-
-
-def _local(tag: object) -> str:
-    return str(tag).rsplit("}", 1)[-1].lower()
-
-
-def _attr(value: str) -> str:
-    return _ILLEGAL_XML.sub("", value)
-
-
-def render_opml(feeds: Iterable[OpmlFeed], *, title: str = "newswatch feeds") -> bytes:
-    """An OPML 2.0 document listing `feeds` (flat, in the given order), UTF-8 encoded."""
-    root = ET.Element("opml", version="2.0")
-    head = ET.SubElement(root, "head")
-    ET.SubElement(head, "title").text = _attr(title)
-    body = ET.SubElement(root, "body")
-    for feed in feeds:
-        attrs = {"type": "rss", "text": _attr(feed.title or feed.url)}
-        if feed.title:
-            attrs["title"] = _attr(feed.title)
-        attrs["xmlUrl"] = _attr(feed.url)
-        if feed.html_url:
-            attrs["htmlUrl"] = _attr(feed.html_url)
-        if feed.language:
-            attrs["language"] = _attr(feed.language)
-        ET.SubElement(body, "outline", attrs)
-    ET.indent(root)
-    document: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
-    return document + b"\n"

@@ -1,10 +1,11 @@
-"""Polling logic without orchestration: one feed, many feeds in parallel, article pages, backoff.
+"""Polling logic without orchestration: one feed, many feeds in parallel, backoff.
 
     results = poll_feeds(due_feeds, HttpConfig(), now=now)         # one FeedPollResult per feed
-    pages = fetch_pages(entries, HttpConfig(max_bytes=5_000_000))  # one PageFetch per URL
     next_poll_time(feed, result, interval=timedelta(minutes=30), now=now)
 
-Item failures are data: `poll_feed` and `fetch_pages` never raise for a dead feed or page; every
+(Article pages are fetched by `extract.pages`.)
+
+Item failures are data: `poll_feed` never raises for a dead feed; every
 `FetchError` or `FeedParseError` becomes a result with a status and a readable reason. Anything
 else (a bug, a broken interpreter) is not caught and fails the run.
 
@@ -26,23 +27,17 @@ per-host semaphores still hold the limit for redirects that land on a shared hos
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from typing import TypeVar
 
 from extract.errors import FeedParseError, FetchError, HTTPStatusError
 from extract.feeds.parse import parse_feed
-from extract.fetch import FEED_ACCEPT, PAGE_ACCEPT, Fetcher, HttpConfig, host_of
-from extract.models import FeedEntry, FeedPollResult, FeedSource, PageFetch, PollStatus
+from extract.fetch import FEED_ACCEPT, Fetcher, HttpConfig, host_of, run_per_host
+from extract.models import FeedPollResult, FeedSource, PollStatus
 
 DEFAULT_UNCONDITIONAL_EVERY = timedelta(hours=24)
 DEFAULT_MAX_BACKOFF = timedelta(hours=24)
-_PAGE_TYPES = ("html", "xml", "text/")
-
-T = TypeVar("T")
-R = TypeVar("R")
 
 
 def _aware(moment: datetime) -> datetime:
@@ -135,105 +130,6 @@ def poll_feeds(
             per_host=config.max_per_host,
             max_workers=max_workers,
         )
-
-
-def fetch_page(fetcher: Fetcher, url: str, *, now: datetime | None = None) -> PageFetch:
-    """Fetch one article page; failures come back as `PageFetch.error`, never raised."""
-    started = time.monotonic()
-    try:
-        response = fetcher.get(url, accept=PAGE_ACCEPT)
-    except FetchError as exc:
-        return PageFetch(
-            elapsed_ms=(time.monotonic() - started) * 1000.0,
-            url=url,
-            final_url=exc.url,
-            http_status=exc.status if isinstance(exc, HTTPStatusError) else None,
-            body=None,
-            content_type=None,
-            error=str(exc),
-            fetched_at=now or datetime.now(UTC),
-        )
-    content_type = response.content_type
-    error = None
-    body: bytes | None = response.body
-    if content_type and not any(kind in content_type.lower() for kind in _PAGE_TYPES):
-        error, body = f"not a web page: {content_type.split(';')[0].strip()}", None
-    return PageFetch(
-        url=url,
-        final_url=response.final_url,
-        http_status=response.status,
-        body=body,
-        content_type=content_type,
-        error=error,
-        elapsed_ms=response.elapsed_ms,
-        fetched_at=now or datetime.now(UTC),
-    )
-
-
-def fetch_pages(
-    entries_or_urls: Sequence[FeedEntry | str],
-    config: HttpConfig,
-    *,
-    max_workers: int = 16,
-) -> list[PageFetch]:
-    """Fetch article pages in parallel, one `PageFetch` per input, in input order."""
-    items = list(entries_or_urls)
-
-    def work(item: FeedEntry | str) -> PageFetch:
-        if isinstance(item, str):
-            return fetch_page(fetcher, item)
-        if not item.url or not item.fetchable:
-            return PageFetch(
-                url=item.url or "",
-                final_url=None,
-                http_status=None,
-                body=None,
-                content_type=None,
-                error="link cannot be fetched",
-                fetched_at=datetime.now(UTC),
-            )
-        return fetch_page(fetcher, item.url)
-
-    def host(item: FeedEntry | str) -> str:
-        return host_of(item if isinstance(item, str) else item.url or "")
-
-    with Fetcher(config) as fetcher:
-        return run_per_host(
-            items, host=host, work=work, per_host=config.max_per_host, max_workers=max_workers
-        )
-
-
-def run_per_host(
-    items: list[T],
-    *,
-    host: Callable[[T], str],
-    work: Callable[[T], R],
-    per_host: int,
-    max_workers: int,
-) -> list[R]:
-    """`work` over `items` on a thread pool, at most `per_host` at once per host; input order."""
-    if not items:
-        return []
-    lanes: list[list[int]] = []
-    by_host: dict[str, list[list[int]]] = {}
-    for index, item in enumerate(items):
-        host_lanes = by_host.setdefault(host(item), [])
-        if len(host_lanes) < max(per_host, 1):
-            host_lanes.append([index])
-            lanes.append(host_lanes[-1])
-        else:  # round-robin over the host's lanes
-            count = sum(len(lane) for lane in host_lanes)
-            host_lanes[count % len(host_lanes)].append(index)
-    results: dict[int, R] = {}
-
-    def run_lane(lane: list[int]) -> None:
-        for index in lane:
-            results[index] = work(items[index])
-
-    with ThreadPoolExecutor(max_workers=max(1, min(max_workers, len(lanes)))) as pool:
-        for future in [pool.submit(run_lane, lane) for lane in lanes]:
-            future.result()  # re-raises anything unexpected: a bug must fail the run
-    return [results[index] for index in range(len(items))]
 
 
 def next_poll_time(

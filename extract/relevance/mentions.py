@@ -15,28 +15,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from extract.relevance.terms import (
-    _CJK,
-    _GAP,
-    _HAN,
-    _HANGUL,
-    _KANA,
-    _WORD,
-    LANGUAGES,
-    TermEntry,
-    TopicTerms,
-    _TokenForm,
-)
+from extract.relevance.terms import LANGUAGES, TermEntry, TokenForm, TopicTerms
+from extract.relevance.text import CJK, GAP, HAN, HANGUL, KANA, WORD
 
 
 @dataclass(frozen=True)
-class _Mention:
+class Mention:
     start: int
     end: int
     entry: int
 
 
-def _guess_languages(text: str, language: str | None) -> set[str]:
+def guess_languages(text: str, language: str | None) -> set[str]:
     """The article's languages among LANGUAGES: the caller's, plus what its script shows.
 
     Empty when unknown (a Latin or Cyrillic text without a language): then every cue counts.
@@ -44,25 +34,25 @@ def _guess_languages(text: str, language: str | None) -> set[str]:
     found = set()
     if language:
         found.add(language.split("-")[0].split("_")[0].lower())
-    if _HANGUL.search(text):
+    if HANGUL.search(text):
         found.add("ko")
-    if _KANA.search(text):
+    if KANA.search(text):
         found.add("ja")
-    elif _HAN.search(text) and not found & {"ko", "ja"}:
+    elif HAN.search(text) and not found & {"ko", "ja"}:
         found.add("zh")
     return found & set(LANGUAGES)
 
 
-def _find_mentions(terms: TopicTerms, cased: str, low: str, languages: set[str]) -> list[_Mention]:
+def find_mentions(terms: TopicTerms, cased: str, low: str, languages: set[str]) -> list[Mention]:
     entries = terms.entries
     allowed = [not e.languages or bool(e.languages & languages) for e in entries]
     cue_languages = languages | {"*"} if languages else None
-    found: list[_Mention] = []
-    tokens = [(m.start(), m.end()) for m in _WORD.finditer(low)]
+    found: list[Mention] = []
+    tokens = [(m.start(), m.end()) for m in WORD.finditer(low)]
     for i, (start, end) in enumerate(tokens):
         word = low[start:end]
-        exact = terms._exact.get(word, ())
-        stems = terms._stems.get(word[:3], ())
+        exact = terms.exact.get(word, ())
+        stems = terms.stems.get(word[:3], ())
         if not exact and not stems:
             continue
         for form in (*exact, *stems):
@@ -71,41 +61,41 @@ def _find_mentions(terms: TopicTerms, cased: str, low: str, languages: set[str])
             if len(form.words) == 1 and not form.case_sensitive:
                 first, is_stem = form.words[0]  # the common case, without the general matcher
                 if not is_stem or word.startswith(first):
-                    found.append(_Mention(start, end, form.entry))
+                    found.append(Mention(start, end, form.entry))
                 continue
             stop = _match_words(form, tokens, i, cased, low)
             if stop is not None:
-                found.append(_Mention(start, stop, form.entry))
-    if _CJK.search(low):
-        for needle, index, lang in terms._substrings:
+                found.append(Mention(start, stop, form.entry))
+    if CJK.search(low):
+        for needle, index, lang in terms.substrings:
             if not allowed[index] or (cue_languages is not None and lang not in cue_languages):
                 continue
             at = low.find(needle)
             while at >= 0:
-                found.append(_Mention(at, at + len(needle), index))
+                found.append(Mention(at, at + len(needle), index))
                 at = low.find(needle, at + 1)
-    for pattern, index, lang, trigger in terms._regexes:
+    for pattern, index, lang, trigger in terms.regexes:
         if trigger and trigger not in cased:
             continue
         if allowed[index] and (cue_languages is None or lang in cue_languages):
             found.extend(
-                _Mention(m.start(), m.end(), index)
+                Mention(m.start(), m.end(), index)
                 for m in pattern.finditer(cased)
                 if m.end() > m.start()
             )
-    found = [m for m in found if not _excluded(m, low, terms._excludes[m.entry])]
+    found = [m for m in found if not _excluded(m, low, terms.excludes[m.entry])]
     return _drop_contained(found, entries)
 
 
 def _match_words(
-    form: _TokenForm, tokens: list[tuple[int, int]], i: int, cased: str, low: str
+    form: TokenForm, tokens: list[tuple[int, int]], i: int, cased: str, low: str
 ) -> int | None:
     text = cased if form.case_sensitive else low
     if i + len(form.words) > len(tokens):
         return None
     for j, (word, is_stem) in enumerate(form.words):
         start, end = tokens[i + j]
-        if j and not _GAP.fullmatch(low, tokens[i + j - 1][1], start):
+        if j and not GAP.fullmatch(low, tokens[i + j - 1][1], start):
             return None
         found = text[start:end]
         if not (found.startswith(word) if is_stem else found == word):
@@ -113,7 +103,7 @@ def _match_words(
     return tokens[i + len(form.words) - 1][1]
 
 
-def _excluded(mention: _Mention, low: str, excludes: tuple[str, ...]) -> bool:
+def _excluded(mention: Mention, low: str, excludes: tuple[str, ...]) -> bool:
     if not excludes:
         return False
     found = low[mention.start : mention.end]
@@ -127,7 +117,7 @@ def _excluded(mention: _Mention, low: str, excludes: tuple[str, ...]) -> bool:
     return False
 
 
-def _drop_contained(mentions: list[_Mention], entries: tuple[TermEntry, ...]) -> list[_Mention]:
+def _drop_contained(mentions: list[Mention], entries: tuple[TermEntry, ...]) -> list[Mention]:
     """Keep the longest of overlapping matches; equal spans of different entries all stay.
 
     A pair ("Putin and Kim") does not swallow the names inside it: they are reported too.
@@ -140,9 +130,9 @@ def _drop_contained(mentions: list[_Mention], entries: tuple[TermEntry, ...]) ->
     )
 
 
-def _drop_contained_among(mentions: list[_Mention]) -> list[_Mention]:
+def _drop_contained_among(mentions: list[Mention]) -> list[Mention]:
     mentions = sorted(mentions, key=lambda m: (m.start, -(m.end - m.start), m.entry))
-    kept: list[_Mention] = []
+    kept: list[Mention] = []
     reach_end = -1
     reach_start = -1
     for mention in mentions:

@@ -1,6 +1,6 @@
 """The structure of an article's text: units, sentences, and the lists names form in them.
 
-`_build_document` joins the headline, the feed summary (unless it repeats the headline or the
+`build_document` joins the headline, the feed summary (unless it repeats the headline or the
 first paragraph) and the paragraphs into one normalised document, split into units, each split
 into sentences (. ! ? and 。！？; a full stop after an abbreviation, or before a lower-case
 letter or a digit, does not end one). A dateline ("MOSCOW, June 19 (Reuters) -", "ПХЕНЬЯН,
@@ -17,8 +17,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from extract.relevance.mentions import _Mention
-from extract.relevance.terms import TermEntry, _lower, _normalise
+from extract.relevance.mentions import Mention
+from extract.relevance.terms import TermEntry
+from extract.relevance.text import lower, normalise
 
 # --- units and sentences -----------------------------------------------------------------
 
@@ -46,7 +47,7 @@ _SENTENCE_END = re.compile(r"[.!?…]+[\"')\]]*\s+|[。！？]+[」』\"')]*\s*"
 
 
 @dataclass
-class _Unit:
+class Unit:
     kind: str  # title, summary, paragraph
     start: int
     end: int
@@ -83,21 +84,21 @@ def _sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return spans
 
 
-def _build_document(
+def build_document(
     title: str | None, text: str | None, summary: str | None
-) -> tuple[str, list[_Unit]]:
+) -> tuple[str, list[Unit]]:
     parts: list[tuple[str, str, int]] = []
-    norm_title = _normalise(" ".join((title or "").split()))
+    norm_title = normalise(" ".join((title or "").split()))
     if norm_title:
         parts.append(("title", norm_title, -1))
-    paragraphs = [" ".join(p.split()) for p in _normalise(text or "").splitlines()]
+    paragraphs = [" ".join(p.split()) for p in normalise(text or "").splitlines()]
     paragraphs = [p for p in paragraphs if p]
-    if paragraphs and norm_title and _lower(paragraphs[0]) == _lower(norm_title):
+    if paragraphs and norm_title and lower(paragraphs[0]) == lower(norm_title):
         paragraphs = paragraphs[1:]  # trafilatura repeats the headline as the first line
-    norm_summary = _strip_dateline(" ".join(_normalise(summary or "").split()))
-    low_summary, low_title = _lower(norm_summary), _lower(norm_title)
+    norm_summary = _strip_dateline(" ".join(normalise(summary or "").split()))
+    low_summary, low_title = lower(norm_summary), lower(norm_title)
     repeats_title = bool(low_title) and (low_title in low_summary or low_summary in low_title)
-    repeats_text = bool(paragraphs) and _lower(paragraphs[0]).startswith(low_summary[:80])
+    repeats_text = bool(paragraphs) and lower(paragraphs[0]).startswith(low_summary[:80])
     if norm_summary and not repeats_title and not repeats_text:
         # a feed summary that is the headline again ("<title> - Reuters") is not a lead
         parts.append(("summary", norm_summary, -1))
@@ -105,10 +106,10 @@ def _build_document(
         paragraphs[0] = _strip_dateline(paragraphs[0])
     parts.extend(("paragraph", p, n) for n, p in enumerate(paragraphs))
     pieces: list[str] = []
-    units: list[_Unit] = []
+    units: list[Unit] = []
     offset = 0
     for kind, part, number in parts:
-        unit = _Unit(kind, offset, offset + len(part), number)
+        unit = Unit(kind, offset, offset + len(part), number)
         pieces.append(part)
         units.append(unit)
         offset += len(part) + 1
@@ -136,24 +137,24 @@ _PHRASE_BREAK = re.compile(
 )
 
 
-def _joined(group: list[_Phrase], low: str) -> bool:
+def joined(group: list[Phrase], low: str) -> bool:
     """Joined by a comma or a conjunction, not only by a hyphen ("DPRK-Russia" is a relation)."""
     gap = low[group[0].end : group[1].start]
     return bool(gap.strip(" -‐‑–—")) or not gap
 
 
 @dataclass(frozen=True)
-class _Phrase:
+class Phrase:
     """Adjacent names of one side or country: "Russian President Vladimir Putin"."""
 
     start: int
     end: int
     kind: str
-    members: tuple[_Mention, ...]
+    members: tuple[Mention, ...]
 
 
-def _phrases(countries: list[_Mention], low: str, entries: tuple[TermEntry, ...]) -> list[_Phrase]:
-    phrases: list[_Phrase] = []
+def phrases(countries: list[Mention], low: str, entries: tuple[TermEntry, ...]) -> list[Phrase]:
+    phrases: list[Phrase] = []
     for mention in sorted(countries, key=lambda m: (m.start, -m.end)):
         kind = entries[mention.entry].kind
         if phrases and phrases[-1].kind == kind:
@@ -161,20 +162,20 @@ def _phrases(countries: list[_Mention], low: str, entries: tuple[TermEntry, ...]
             gap = low[last.end : mention.start] if mention.start > last.end else ""
             if len(gap) <= 30 and not _PHRASE_BREAK.search(gap):
                 end = max(last.end, mention.end)
-                phrases[-1] = _Phrase(last.start, end, kind, (*last.members, mention))
+                phrases[-1] = Phrase(last.start, end, kind, (*last.members, mention))
                 continue
-        phrases.append(_Phrase(mention.start, mention.end, kind, (mention,)))
+        phrases.append(Phrase(mention.start, mention.end, kind, (mention,)))
     return phrases
 
 
-def _enumerations(phrases: list[_Phrase], low: str) -> list[list[_Phrase]]:
+def enumerations(phrases: list[Phrase], low: str) -> list[list[Phrase]]:
     """Runs of names separated only by commas/conjunctions: "A, B, C and D".
 
     Two names make a group only when a conjunction joins them ("China and Russia"); a bare
     comma between two names is as often an apposition or an attribution ("to Russia, Seoul says").
     """
-    groups: list[list[_Phrase]] = []
-    current: list[_Phrase] = []
+    groups: list[list[Phrase]] = []
+    current: list[Phrase] = []
     saw_conjunction = False
     for phrase in phrases:
         if current and phrase.start >= current[-1].end:

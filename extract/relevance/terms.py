@@ -6,9 +6,8 @@ runs: whole words and stems for alphabetic scripts (looked up by word, or by a s
 letters), substrings for Korean, Japanese and Chinese, and regular expressions with the literal
 that must occur for them to be worth running.
 
-Text normalisation lives here too, because the terms and the texts they are matched against must
-be normalised alike: NFKC, accents folded for Latin letters, ё -> е, curly quotes, middle dots,
-camel-case glue from HTML stripping.
+Text normalisation (`extract.relevance.text`) is shared with the judge, because the terms and the
+texts they are matched against must be normalised alike.
 
 Exceptions::
 
@@ -23,11 +22,12 @@ from __future__ import annotations
 
 import re
 import tomllib
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
+
+from extract.relevance.text import CJK, WORD, lower, normalise
 
 LANGUAGES = ("en", "ru", "uk", "de", "fr", "es", "it", "ko", "ja", "zh")
 SIDES = ("russia", "north_korea")
@@ -44,54 +44,6 @@ class TopicTermsError(ValueError):
 # --- text normalisation ---------------------------------------------------------------------
 
 
-def _build_fold() -> dict[int, str]:
-    table: dict[int, str] = {}
-    for code in range(0xC0, 0x250):
-        char = chr(code)
-        base = "".join(
-            c for c in unicodedata.normalize("NFD", char) if not unicodedata.combining(c)
-        )
-        if len(base) == 1 and base != char and base.isascii():
-            table[code] = base
-    for quote in "‘’‚‛′ʼ`´":
-        table[ord(quote)] = "'"
-    for quote in "“”„‟″«»":
-        table[ord(quote)] = '"'
-    table[ord("ё")] = "е"
-    table[ord("Ё")] = "Е"
-    table[0x318D] = "·"  # Hangul letter araea, used as a middle dot (북ㆍ러)
-    table[0x119E] = "·"
-    table[0x30FB] = "·"  # katakana middle dot
-    table[0x2027] = "·"
-    return table
-
-
-_FOLD = _build_fold()
-_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z][a-z])")  # "ComradeKim Jong Un" (glued by HTML stripping)
-
-
-def _normalise(text: str) -> str:
-    """Length-preserving after NFKC: fold accents and quotes, split camel-case glue."""
-    if not unicodedata.is_normalized("NFKC", text):
-        text = unicodedata.normalize("NFKC", text)
-    return _CAMEL.sub(" ", text).translate(_FOLD)
-
-
-def _lower(text: str) -> str:
-    low = text.lower()
-    if len(low) == len(text):
-        return low
-    return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)  # e.g. "İ"
-
-
-_CJK = re.compile(
-    r"[\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]"
-)
-_HANGUL = re.compile(r"[\uac00-\ud7af]")
-_KANA = re.compile(r"[\u3040-\u30ff]")
-_HAN = re.compile(r"[\u4e00-\u9fff]")
-_WORD = re.compile(r"\w+")
-_GAP = re.compile(r"[ \t\-‐‑‒–—'.·/]{1,4}")  # between the words of a multi-word form
 _FORM_OK = re.compile(r"[\w\s\-'.*·/]+")
 
 
@@ -158,7 +110,7 @@ _SCORING_INTEGERS = {f.name for f in fields(Scoring) if f.type == "int"}
 
 
 @dataclass(frozen=True)
-class _TokenForm:
+class TokenForm:
     entry: int
     words: tuple[tuple[str, bool], ...]  # (word, is_stem), normalised
     case_sensitive: bool
@@ -174,11 +126,11 @@ class TopicTerms:
     max_terms: int
     scoring: Scoring
     source: str
-    _exact: Mapping[str, tuple[_TokenForm, ...]] = field(repr=False)
-    _stems: Mapping[str, tuple[_TokenForm, ...]] = field(repr=False)
-    _substrings: tuple[tuple[str, int, str], ...] = field(repr=False)
-    _regexes: tuple[tuple[re.Pattern[str], int, str, str], ...] = field(repr=False)
-    _excludes: tuple[tuple[str, ...], ...] = field(repr=False)  # per entry, normalised
+    exact: Mapping[str, tuple[TokenForm, ...]] = field(repr=False)
+    stems: Mapping[str, tuple[TokenForm, ...]] = field(repr=False)
+    substrings: tuple[tuple[str, int, str], ...] = field(repr=False)
+    regexes: tuple[tuple[re.Pattern[str], int, str, str], ...] = field(repr=False)
+    excludes: tuple[tuple[str, ...], ...] = field(repr=False)  # per entry, normalised
 
     def languages_of(self, kind: str) -> set[str]:
         """Languages for which entries of this kind have at least one form."""
@@ -309,7 +261,7 @@ def _check_form(form: str, where: str, lang: str) -> None:
                 f"{where}: bad regular expression {form!r} ({lang}): {exc}"
             ) from exc
         return
-    if _CJK.search(form):
+    if CJK.search(form):
         if "*" in form:
             raise TopicTermsError(f"{where}: '*' is not allowed in a substring form {form!r}")
         return
@@ -318,26 +270,26 @@ def _check_form(form: str, where: str, lang: str) -> None:
             f"{where}: form {form!r} ({lang}) has characters a word form cannot "
             "have; write it as a 're:' regular expression"
         )
-    words = _WORD.findall(_normalise(form.replace("*", "")))
+    words = WORD.findall(normalise(form.replace("*", "")))
     if not words:
         raise TopicTermsError(f"{where}: form {form!r} ({lang}) has no letters")
     if "*" in form.replace("* ", " ").rstrip("*"):
         raise TopicTermsError(f"{where}: '*' may only end a word in {form!r}")
     first = form.split()[0]
-    if first.endswith("*") and len(_normalise(first.rstrip("*"))) < 3:
+    if first.endswith("*") and len(normalise(first.rstrip("*"))) < 3:
         raise TopicTermsError(f"{where}: stem {first!r} is shorter than 3 letters")
 
 
 def _compile(
     entries: tuple[TermEntry, ...], threshold: float, max_terms: int, scoring: Scoring, source: str
 ) -> TopicTerms:
-    exact: dict[str, list[_TokenForm]] = {}
-    stems: dict[str, list[_TokenForm]] = {}
+    exact: dict[str, list[TokenForm]] = {}
+    stems: dict[str, list[TokenForm]] = {}
     substrings: dict[tuple[str, int, str], None] = {}
     regexes: list[tuple[re.Pattern[str], int, str, str]] = []
     excludes: list[tuple[str, ...]] = []
     for index, entry in enumerate(entries):
-        excludes.append(tuple(_lower(_normalise(x)) for x in entry.exclude))
+        excludes.append(tuple(lower(normalise(x)) for x in entry.exclude))
         seen: set[tuple[str, str]] = set()
         for lang, form in ((lang, f) for lang, forms in entry.forms.items() for f in forms):
             # names count in every language; cue words only in their own (see CUE_KINDS)
@@ -348,12 +300,12 @@ def _compile(
             if form.startswith("re:"):
                 # case kept, whatever the entry says: the file writes (?i) where it wants it
                 regexes.append((re.compile(form[3:]), index, lang, _regex_trigger(form[3:])))
-            elif _CJK.search(form):
-                substrings[(_lower(_normalise(form)), index, lang)] = None
+            elif CJK.search(form):
+                substrings[(lower(normalise(form)), index, lang)] = None
             else:
                 token_form = _token_form(form, index, entry.case_sensitive, lang)
                 first, is_stem = token_form.words[0]
-                key = _lower(first)
+                key = lower(first)
                 if is_stem:
                     stems.setdefault(key[:3], []).append(token_form)
                 else:
@@ -364,11 +316,11 @@ def _compile(
         max_terms=max_terms,
         scoring=scoring,
         source=source,
-        _exact={k: tuple(v) for k, v in exact.items()},
-        _stems={k: tuple(v) for k, v in stems.items()},
-        _substrings=tuple(substrings),
-        _regexes=tuple(regexes),
-        _excludes=tuple(excludes),
+        exact={k: tuple(v) for k, v in exact.items()},
+        stems={k: tuple(v) for k, v in stems.items()},
+        substrings=tuple(substrings),
+        regexes=tuple(regexes),
+        excludes=tuple(excludes),
     )
 
 
@@ -432,12 +384,12 @@ def _top_level_alternation(pattern: str) -> bool:
     return False
 
 
-def _token_form(form: str, index: int, case_sensitive: bool, lang: str) -> _TokenForm:
-    text = _normalise(form)
+def _token_form(form: str, index: int, case_sensitive: bool, lang: str) -> TokenForm:
+    text = normalise(form)
     if not case_sensitive:
-        text = _lower(text)
+        text = lower(text)
     words = []
     for match in re.finditer(r"\w+\*?", text):
         word = match.group()
         words.append((word.rstrip("*"), word.endswith("*")))
-    return _TokenForm(index, tuple(words), case_sensitive, lang)
+    return TokenForm(index, tuple(words), case_sensitive, lang)

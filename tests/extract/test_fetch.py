@@ -29,9 +29,9 @@ from extract.fetch import (
     DEFAULT_USER_AGENT,
     Fetcher,
     HttpConfig,
-    blocked_reason,
     parse_retry_after,
 )
+from extract.guard import blocked_reason
 from tests.extract.conftest import FeedServer, Reply, Request
 
 MB = 1024 * 1024

@@ -35,7 +35,7 @@ from testkit.newssite import ARTICLES, feed_list, install
 from tests.flows.test_deployments import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
-pytestmark = pytest.mark.prefect
+pytestmark = [pytest.mark.prefect, pytest.mark.slow]
 T = TypeVar("T")
 REFETCH = {"request": {"start": "2000-01-01", "end": "2099-12-31", "mode": "refetch"}}
 

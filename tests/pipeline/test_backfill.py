@@ -16,15 +16,16 @@ import duckdb
 import pytest
 
 from pipeline import ingest
-from pipeline.backfill import plan as backfill
-from pipeline.backfill.plan import (
+from pipeline.backfill.discover import FeedDiscovery, discover_feed, find_older_entries
+from pipeline.backfill.finish import BackfillSummary, finish_backfill
+from pipeline.backfill.plan import BackfillPlan, plan_backfill, progress_of
+from pipeline.backfill.request import (
     BackfillError,
     BackfillMode,
-    BackfillPlan,
     BackfillRequest,
-    BackfillSummary,
     BackfillSystemicFailure,
 )
+from pipeline.backfill.rework import BatchResult, rework_batch
 from pipeline.settings import Settings, load_settings
 from testkit.localsite import LocalSite
 from testkit.newssite import ARTICLES, MISSING, feed_list, install, page_bytes
@@ -77,31 +78,31 @@ def run_all(
     settings: Settings, request: BackfillRequest, *, stop_after: int | None = None
 ) -> BackfillSummary | None:
     """Run a request as the flow does; `stop_after` batches/feeds simulates a killed run."""
-    plan = backfill.plan_backfill(settings, request, run_id="test")
+    plan = plan_backfill(settings, request, run_id="test")
     return run_plan(settings, plan, stop_after=stop_after)
 
 
 def run_plan(
     settings: Settings, plan: BackfillPlan, *, stop_after: int | None = None
 ) -> BackfillSummary | None:
-    batches: list[backfill.BatchResult] = []
-    feeds: list[backfill.FeedDiscovery] = []
+    batches: list[BatchResult] = []
+    feeds: list[FeedDiscovery] = []
     if plan.request.mode is BackfillMode.DISCOVER:
         for feed_url in plan.feeds:
             if stop_after is not None and len(feeds) == stop_after:
                 return None
-            feeds.append(backfill.discover_feed(settings, plan, feed_url, run_id="test"))
+            feeds.append(discover_feed(settings, plan, feed_url, run_id="test"))
     else:
         cursor = plan.cursor
         while True:
             if stop_after is not None and len(batches) == stop_after:
                 return None
-            batch = backfill.rework_batch(settings, plan, cursor, run_id="test")
+            batch = rework_batch(settings, plan, cursor, run_id="test")
             batches.append(batch)
             cursor = batch.last_id
             if batch.finished:
                 break
-    return backfill.finish_backfill(settings, plan, batches=batches, feeds=feeds)
+    return finish_backfill(settings, plan, batches=batches, feeds=feeds)
 
 
 def article_count(settings: Settings) -> int:
@@ -192,10 +193,10 @@ def test_a_killed_rescore_resumes_after_its_last_batch(polled: Settings) -> None
     request = BackfillRequest(start=EVER, end=tomorrow(), mode="rescore")
     assert run_all(polled, request, stop_after=1) is None  # killed after one batch of 2
 
-    plan = backfill.plan_backfill(polled, request, run_id="second")
+    plan = plan_backfill(polled, request, run_id="second")
     assert plan.resumed and plan.runs == 2
     assert plan.done_before == 2 and plan.cursor is not None
-    assert backfill.progress_of(plan, 0) == pytest.approx(100 * 2 / total)
+    assert progress_of(plan, 0) == pytest.approx(100 * 2 / total)
     summary = run_plan(polled, plan)
     assert summary is not None and summary.processed == total - 2
     processed, runs, status = query(
@@ -268,9 +269,9 @@ def test_refetch_with_the_site_down_fails_the_run_and_keeps_the_checkpoint(
     local_site.stop()
     settings = polled.model_copy(update={"page_batch_size": 3})
     request = BackfillRequest(start=EVER, end=tomorrow(), mode="refetch")
-    plan = backfill.plan_backfill(settings, request, run_id="down")
+    plan = plan_backfill(settings, request, run_id="down")
     with pytest.raises(BackfillSystemicFailure, match="all 3 articles"):
-        backfill.rework_batch(settings, plan, plan.cursor)
+        rework_batch(settings, plan, plan.cursor)
     status, last_id = query(
         polled,
         "SELECT status, last_article_id FROM backfill_jobs WHERE job_key = ?",
@@ -303,7 +304,7 @@ def test_window_and_feeds_restrict_the_work(polled: Settings, local_site: LocalS
     )
     assert one_feed is not None and one_feed.processed == rss_only
     with pytest.raises(BackfillError, match="unknown feed"):
-        backfill.plan_backfill(
+        plan_backfill(
             polled,
             BackfillRequest(start=EVER, end=tomorrow(), feeds=["https://nowhere.example/rss"]),
             run_id=None,
@@ -393,7 +394,7 @@ def test_a_killed_discovery_resumes_with_the_feeds_left(
 ) -> None:
     settings, _feeds = archive_site
     assert run_all(settings, JUNE_2024, stop_after=1) is None
-    plan = backfill.plan_backfill(settings, JUNE_2024, run_id="second")
+    plan = plan_backfill(settings, JUNE_2024, run_id="second")
     assert plan.resumed and len(plan.feeds) == 1 and plan.done_before == 1
     first_feed_hits = local_site.count("/one/feed/") + local_site.count("/two/feed/")
     summary = run_plan(settings, plan)
@@ -406,14 +407,14 @@ def test_discover_finishes_entries_a_killed_run_recorded(
     archive_site: tuple[Settings, dict[str, str]],
 ) -> None:
     settings, feeds = archive_site
-    plan = backfill.plan_backfill(settings, JUNE_2024, run_id="killed")
-    found = backfill.find_older_entries(settings, plan, feeds["one"])
+    plan = plan_backfill(settings, JUNE_2024, run_id="killed")
+    found = find_older_entries(settings, plan, feeds["one"])
     from store.db import connect
     from store.entries import record_entries
 
     with connect(settings.db) as con:  # the run died after recording, before fetching
         record_entries(con, found.entries, now=datetime.now(UTC))
-    result = backfill.discover_feed(settings, plan, feeds["one"])
+    result = discover_feed(settings, plan, feeds["one"])
     assert result.new_entries == 0 and result.articles == 2
 
 
@@ -444,7 +445,7 @@ def test_a_feed_that_cannot_be_read_is_retried_by_the_next_run(
     ]
 
     route.body, route.status = healthy
-    plan = backfill.plan_backfill(settings, JUNE_2024, run_id="retry")
+    plan = plan_backfill(settings, JUNE_2024, run_id="retry")
     assert plan.resumed and plan.feeds == (feeds["two"],)
     again = run_plan(settings, plan)
     assert again is not None and again.unread_feeds == 0 and again.changed == 2

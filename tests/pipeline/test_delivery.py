@@ -13,7 +13,13 @@ from typing import Any
 import pytest
 
 from extract.models import ExtractedArticle, ExtractionStatus, ProcessedArticle, Relevance
-from pipeline import digest
+from pipeline import digest, stories
+from pipeline.delivery import (
+    Delivery,
+    DigestConfigError,
+    deliver_digest,
+    summary_markdown,
+)
 from pipeline.settings import Settings, load_settings
 from reports.send import SmtpUnavailable
 from store import articles
@@ -54,11 +60,11 @@ def loaded(tmp_path: Path) -> dict[str, int]:
     return ids
 
 
-def run_week(settings: Settings, week: str, *, resend: bool = False) -> digest.Delivery:
+def run_week(settings: Settings, week: str, *, resend: bool = False) -> Delivery:
     window = digest.resolve_window(settings, week=week)
-    digest.assign_stories(settings, window.start, window.end)
+    stories.assign_stories(settings, window.start, window.end)
     built = digest.build_digest(settings, window, now=NOW)
-    return digest.deliver_digest(settings, built, resend=resend)
+    return deliver_digest(settings, built, resend=resend)
 
 
 def parts(message: EmailMessage) -> tuple[str, str]:
@@ -179,7 +185,7 @@ def test_smtp_without_recipients_is_a_configuration_error(
     tmp_path: Path, loaded: dict[str, int]
 ) -> None:
     settings = make_settings(tmp_path, smtp_host="127.0.0.1", smtp_port=free_port(), digest_to=[])
-    with pytest.raises(digest.DigestConfigError, match="DIGEST_TO"):
+    with pytest.raises(DigestConfigError, match="DIGEST_TO"):
         run_week(settings, WEEK_A)
 
 
@@ -228,15 +234,15 @@ def test_default_window_on_a_database_with_only_seeds(tmp_path: Path) -> None:
         load_seed_articles(con)
     window = digest.resolve_window(settings, now=NOW)
     assert window.key == "2026-W47"
-    run = digest.assign_stories(settings, window.start, window.end)
+    run = stories.assign_stories(settings, window.start, window.end)
     assert run.considered == 0 and run.assigned == 0
     built = digest.build_digest(settings, window, now=NOW)
-    delivery = digest.deliver_digest(settings, built)
+    delivery = deliver_digest(settings, built)
     assert delivery.status == "written"
     html = (tmp_path / "outbox" / "digest-2026-W47.html").read_text(encoding="utf-8")
     assert "No new developments this week." in html and "Source health" in html
     assert built.rendered.subject.endswith("no new developments")
-    summary = digest.summary_markdown(built, delivery, run)
+    summary = summary_markdown(built, delivery, run)
     assert "no new developments this week" in summary and "written" in summary
 
 

@@ -169,7 +169,7 @@ def expected_copies() -> dict[str, str]:
 
 
 def load_seed_articles(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    """Store the project's two seed articles as `newswatch.ingest.load_seeds` does; ids by file."""
+    """Store the project's two seed articles as `pipeline.ingest.load_seeds` does; ids by file."""
     ids = {}
     for seed in read_seed_articles(SEEDS):
         item = ProcessedArticle(

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -156,6 +157,23 @@ def test_entries_seen_under_any_identity(con: duckdb.DuckDBPyConnection) -> None
     }
     entries.mark_entries_done(con, {entry(1).entry_key: None})
     assert len(entries.pending_entries(con)) == 2
+
+
+def test_a_pending_entry_comes_back_as_it_was_recorded(con: duckdb.DuckDBPyConnection) -> None:
+    """Every field the poller set survives the store (the feed's language included): an article
+    built later from the feed text alone keeps what the feed said."""
+    korean = replace(
+        entry(7),
+        language="ko",
+        source="Yonhap",
+        content="본문",
+        author="기자",
+        fetchable=False,
+    )
+    entries.record_entries(con, [korean, entry(8)], now=NOW)
+    back = {e.entry_key: e for e in entries.pending_entries(con)}
+    assert back[korean.entry_key] == replace(korean, identities=())
+    assert back[entry(8).entry_key].language is None
 
 
 def test_articles_upsert_keeps_id_seed_flag_and_html(con: duckdb.DuckDBPyConnection) -> None:

@@ -19,12 +19,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bench.extraction import page_counts
+from extract.article.clean import clean_text
+from extract.article.encoding import decode_html
 from extract.article.extraction import (
     DEFAULT,
     ExtractionSettings,
     article_from_feed,
-    clean_text,
-    decode_html,
     extract_article,
 )
 from extract.models import ExtractedArticle, ExtractionStatus, FeedEntry

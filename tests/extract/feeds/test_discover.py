@@ -13,24 +13,22 @@ from email.utils import format_datetime
 
 import pytest
 
-from extract.feeds.discover import (
+from extract.feeds.archives import (
     FeedLinks,
-    SitemapRef,
-    SitemapUrl,
-    Window,
-    child_may_cover,
-    date_from_url,
-    discover,
-    discover_from_feed,
-    discover_from_sitemaps,
     looks_like_wordpress_feed,
     parse_feed_links,
-    parse_sitemap,
-    parse_w3c_datetime,
-    sitemaps_from_robots,
-    url_in_window,
     wordpress_page_url,
 )
+from extract.feeds.discover import discover, discover_from_feed, discover_from_sitemaps
+from extract.feeds.sitemaps import (
+    SitemapRef,
+    SitemapUrl,
+    child_may_cover,
+    parse_sitemap,
+    sitemaps_from_robots,
+    url_in_window,
+)
+from extract.feeds.window import Window, date_from_url, parse_w3c_datetime
 from extract.fetch import Fetcher
 from tests.extract.conftest import FeedServer, Reply, feed_bytes
 

@@ -11,16 +11,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import extract.feeds.parse as feeds_module
+import extract.feeds.decode as decode_module
 from extract.errors import FeedParseError
-from extract.feeds.parse import (
-    OpmlFeed,
-    decode_xml,
-    html_to_text,
-    parse_feed,
-    parse_opml,
-    render_opml,
-)
+from extract.feeds.decode import decode_xml
+from extract.feeds.opml import OpmlFeed, parse_opml, render_opml
+from extract.feeds.parse import html_to_text, parse_feed
 from tests.extract.conftest import feed_bytes
 
 URL = "https://feeds.example.org/world/rss.xml"
@@ -107,7 +102,7 @@ def test_gzip_body_without_content_encoding() -> None:
 
 
 def test_gzip_bomb_in_a_body_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(feeds_module, "MAX_DECOMPRESSED_BYTES", 1024 * 1024)
+    monkeypatch.setattr(decode_module, "MAX_DECOMPRESSED_BYTES", 1024 * 1024)
     with pytest.raises(FeedParseError, match="expands beyond 1,048,576 bytes"):
         parse_feed(gzip.compress(b" " * (3 * 1024 * 1024)), url=URL)
 

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from extract.feeds.poll import fetch_pages, is_due, next_poll_time, poll_feed, poll_feeds
+from extract.feeds.poll import is_due, next_poll_time, poll_feed, poll_feeds
 from extract.fetch import Fetcher, HttpConfig
 from extract.models import FeedEntry, FeedPollResult, FeedSource, PollStatus
+from extract.pages import fetch_pages
 from tests.extract.conftest import FEEDS, MANIFEST, FeedServer, Reply, Request, feed_bytes
 
 NOW = datetime.now(UTC).replace(microsecond=0)

@@ -21,15 +21,15 @@ from hypothesis import strategies as st
 from extract.article.extraction import extract_article
 from extract.article.seeds import read_seed_articles
 from extract.models import Relevance
-from extract.relevance.judge import (
+from extract.relevance.judge import judge_relevance
+from extract.relevance.terms import (
     LANGUAGES,
     TopicTerms,
     TopicTermsError,
-    judge_relevance,
+    _regex_trigger,
     load_topic_terms,
     parse_topic_terms,
 )
-from extract.relevance.terms import _regex_trigger
 
 ROOT = Path(__file__).resolve().parents[3]
 TERMS_FILE = ROOT / "seeds" / "topic_terms.toml"

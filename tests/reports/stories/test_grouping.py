@@ -13,13 +13,8 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from reports.select import ArticleRow, group_by_story
-from reports.stories.grouping import (
-    PriorStory,
-    assign_stories,
-    find_earlier,
-    novelty_weights,
-    prior_from_rows,
-)
+from reports.stories.grouping import assign_stories
+from reports.stories.novelty import PriorStory, find_earlier, novelty_weights, prior_from_rows
 from tests.reports.fixture_weeks import SEED_TERMS, expected_copies, expected_stories, fixture_data
 
 WEEK_B_START = datetime(2026, 11, 16, tzinfo=UTC)

@@ -11,24 +11,23 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reports.stories.similarity import (
+from reports.stories.copies import (
     DUPLICATE_JACCARD,
-    build_profile,
-    capitalised_names,
-    content_tokens,
-    feature_weights,
     is_copy,
     jaccard,
-    name_key,
     near_duplicate_pairs,
+    same_title,
+    shingles,
+)
+from reports.stories.features import (
+    capitalised_names,
+    content_tokens,
+    name_key,
     normalize_text,
     numbers_in,
-    same_title,
     script_of,
-    shingles,
-    similarity,
-    time_factor,
 )
+from reports.stories.similarity import build_profile, feature_weights, similarity, time_factor
 
 WIRE = (
     "Russia and North Korea on Tuesday signed an agreement to open the first road bridge across "
