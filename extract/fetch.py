@@ -32,13 +32,13 @@ What `Fetcher.get` guarantees:
 
 from __future__ import annotations
 
+import json
 import socket
 import ssl
 import threading
 import time
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -46,7 +46,7 @@ from email.utils import parsedate_to_datetime
 from http import HTTPStatus
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import httpcore
@@ -74,8 +74,6 @@ FEED_ACCEPT = (
 PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.8"
 ANY_ACCEPT = "*/*"
 
-T = TypeVar("T")
-R = TypeVar("R")
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _CHUNK = 64 * 1024
@@ -353,8 +351,42 @@ class Fetcher:
             )
             raise HTTPStatusError(status, url=current, reason=reason, retry_after=retry_after)
 
+    def post_json(self, url: str, payload: object) -> HttpResponse:
+        """POST `payload` as JSON to `url` (an API, not a page: no redirects followed); a 2xx
+        answer, or a `FetchError`."""
+        start = time.monotonic()
+        deadline = start + self.config.total_timeout
+        host = _check_url(url)
+        headers = {"Accept": "application/json", "Content-Type": "application/json"}
+        content = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+        with self._host_limit(host), _translate_errors(url, self.config):
+            status, reason, response_headers, body = self._exchange(
+                url, headers, deadline, method="POST", content=content
+            )
+        if not 200 <= status < 300:
+            retry_after = parse_retry_after(
+                response_headers.get("retry-after"),
+                now=datetime.now(UTC),
+                cap=self.config.retry_after_cap_seconds,
+            )
+            raise HTTPStatusError(status, url=url, reason=reason, retry_after=retry_after)
+        return HttpResponse(
+            url=url,
+            final_url=url,
+            status=status,
+            headers=response_headers,
+            body=body,
+            elapsed_ms=(time.monotonic() - start) * 1000.0,
+        )
+
     def _exchange(
-        self, url: str, headers: dict[str, str], deadline: float
+        self,
+        url: str,
+        headers: dict[str, str],
+        deadline: float,
+        *,
+        method: str = "GET",
+        content: bytes | None = None,
     ) -> tuple[int, str, dict[str, str], bytes]:
         """One request/response; the body is read only for 2xx answers."""
         c = self.config
@@ -367,7 +399,9 @@ class Fetcher:
             write=min(c.read_timeout, remaining),
             pool=remaining,
         )
-        request = self._client.build_request("GET", url, headers=headers, timeout=timeout)
+        request = self._client.build_request(
+            method, url, headers=headers, content=content, timeout=timeout
+        )
         response = self._client.send(request, stream=True)
         try:
             status = response.status_code
@@ -457,36 +491,3 @@ def host_of(url: str) -> str:
         return (urlsplit(url).hostname or "").lower().rstrip(".")
     except ValueError:
         return ""
-
-
-def run_per_host(
-    items: list[T],
-    *,
-    host: Callable[[T], str],
-    work: Callable[[T], R],
-    per_host: int,
-    max_workers: int,
-) -> list[R]:
-    """`work` over `items` on a thread pool, at most `per_host` at once per host; input order."""
-    if not items:
-        return []
-    lanes: list[list[int]] = []
-    by_host: dict[str, list[list[int]]] = {}
-    for index, item in enumerate(items):
-        host_lanes = by_host.setdefault(host(item), [])
-        if len(host_lanes) < max(per_host, 1):
-            host_lanes.append([index])
-            lanes.append(host_lanes[-1])
-        else:  # round-robin over the host's lanes
-            count = sum(len(lane) for lane in host_lanes)
-            host_lanes[count % len(host_lanes)].append(index)
-    results: dict[int, R] = {}
-
-    def run_lane(lane: list[int]) -> None:
-        for index in lane:
-            results[index] = work(items[index])
-
-    with ThreadPoolExecutor(max_workers=max(1, min(max_workers, len(lanes)))) as pool:
-        for future in [pool.submit(run_lane, lane) for lane in lanes]:
-            future.result()  # re-raises anything unexpected: a bug must fail the run
-    return [results[index] for index in range(len(items))]

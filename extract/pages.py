@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from extract.errors import FetchError, HTTPStatusError
-from extract.fetch import PAGE_ACCEPT, Fetcher, HttpConfig, host_of, run_per_host
+from extract.fetch import PAGE_ACCEPT, Fetcher, HttpConfig, host_of
+from extract.lanes import run_per_host
 from extract.models import FeedEntry, PageFetch
 
 _PAGE_TYPES = ("html", "xml", "text/")

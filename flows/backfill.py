@@ -25,6 +25,8 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import deployment, flow_run
 
 from flows.prefect_env import show_core_logs
+from flows.weekly_digest import build_digest, deliver_digest
+from pipeline import digest
 from pipeline.backfill import discover as discover_step
 from pipeline.backfill import finish as finish_step
 from pipeline.backfill import plan as plan_step
@@ -130,4 +132,8 @@ def run_backfill(settings: Settings, request: BackfillRequest) -> BackfillSummar
         description=summary.describe(),
     )
     logger.info("backfill %s", summary.describe())
+    if request.digest and not request.dry_run:
+        window = digest.backfill_window(settings, request.start, request.end)
+        delivered = deliver_digest(settings, build_digest(settings, window), False)
+        logger.info("backfill digest %s: %s", window.key, delivered.detail)
     return summary

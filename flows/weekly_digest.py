@@ -9,7 +9,7 @@ start of the run, so a bad week or date from the UI fails at once with a readabl
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
@@ -26,8 +26,10 @@ from reports.select import DigestWindow, WindowError
 
 
 @task(name="assign-stories", cache_policy=NO_CACHE)
-def assign_stories(settings: Settings, since: datetime, until: datetime) -> StoryRun:
-    return stories.assign_stories(settings, since, until)
+def assign_stories(settings: Settings, window: DigestWindow) -> StoryRun:
+    return stories.assign_stories(
+        settings, window.start, window.end, by_published=window.by_published
+    )
 
 
 @task(name="build-digest", cache_policy=NO_CACHE)
@@ -107,7 +109,7 @@ def run_digest(
     settings: Settings, window: DigestWindow, *, send: bool, resend: bool
 ) -> DigestOutcome:
     logger = get_run_logger()
-    story_run = assign_stories(settings, window.start, window.end)
+    story_run = assign_stories(settings, window)
     built = build_digest(settings, window)
     if send:
         delivered = deliver_digest(settings, built, resend)

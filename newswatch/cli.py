@@ -329,6 +329,13 @@ def backfill(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Report what would change; write nothing.")
     ] = False,
+    with_digest: Annotated[
+        bool,
+        typer.Option(
+            "--digest",
+            help="When done, build and deliver the digest of the window (by publication date).",
+        ),
+    ] = False,
     db: DbOption = None,
 ) -> None:
     """Rework a past window through the Prefect flow `backfill` (here, in Prefect's local mode).
@@ -353,7 +360,12 @@ def backfill(
         raise fail(f"unknown mode {mode!r}: use one of {choices}", 2) from None
     try:
         request = BackfillRequest(
-            start=start.date(), end=end.date(), mode=chosen, feeds=feed, dry_run=dry_run
+            start=start.date(),
+            end=end.date(),
+            mode=chosen,
+            feeds=feed,
+            dry_run=dry_run,
+            digest=with_digest,
         )
     except ValidationError as exc:
         problems = "; ".join(

@@ -164,7 +164,7 @@ def process_articles(
     An entry whose page was not fetched because its canonical URL is stored already is skipped
     (`store_articles` links it); of entries with the same canonical URL the first is kept.
     """
-    terms = terms or load_topic_terms(settings.topic_terms)
+    terms = terms or load_topic_terms(settings.gazetteer)
     now = utcnow()
     by_url = {p.url: p for p in pages}
     processed: list[ProcessedArticle] = []
@@ -238,7 +238,7 @@ def store_articles(
 
 def load_seeds(settings: Settings) -> int:
     """Store the seed articles (idempotent); return how many there are."""
-    terms = load_topic_terms(settings.topic_terms)
+    terms = load_topic_terms(settings.gazetteer)
     seeds = read_seed_articles(settings.seeds_dir / "articles")
     items = []
     for seed in seeds:

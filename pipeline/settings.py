@@ -49,8 +49,15 @@ class Settings(BaseSettings):
 
     # Sources and reference data
     feeds: Path = Field(SEEDS_DIR / "feeds.toml", description="feed list: TOML or OPML")
-    topic_terms: Path = Field(SEEDS_DIR / "topic_terms.toml", description="relevance term file")
+    gazetteer: Path = Field(
+        SEEDS_DIR / "gazetteer.toml",
+        description="the gazetteer: names and cue words of relevance and stories",
+    )
     seeds_dir: Path = Field(SEEDS_DIR, description="folder with the seed articles and index.json")
+    story_model: Path = Field(
+        SEEDS_DIR / "story_model.json",
+        description="the story model: pair weights and threshold (fitted by bench/stories.py)",
+    )
 
     # Fetching
     allow_private_networks: bool = Field(
@@ -93,6 +100,11 @@ class Settings(BaseSettings):
     smtp_block: str | None = Field(
         None, description="Prefect Secret block holding SMTP settings as JSON (host, port, ...)"
     )
+    translate_url: str | None = Field(
+        None,
+        description="a LibreTranslate-compatible API (base URL) for English headlines; none: gists only",
+    )
+    translate_api_key: str | None = Field(None, repr=False)
     digest_archive: Path = Field(
         Path("data/digests"), description="every digest, kept as .eml/.html"
     )

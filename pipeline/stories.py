@@ -2,19 +2,31 @@
 
 Called after each poll (the day's new articles), by the weekly digest (its window) and at the end
 of a backfill (its window); cheap to repeat, since articles that have a story keep it. The grouping
-itself is `reports.stories`; this step reads the articles and stores the decisions.
+itself is `reports.stories`; this step reads the articles, makes sure each has its sentence vector
+(computed once, kept in `article_vectors`), and stores the decisions. `story_context` gives the
+digest the same gazetteer, model and vectors for telling new developments from continuing ones.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
+from pathlib import Path
 
+import numpy as np
+
+from extract.relevance.terms import load_topic_terms
 from pipeline.clock import utcnow
 from pipeline.settings import Settings
 from reports.select import ArticleRow
 from reports.stories import grouping as story_logic
+from reports.stories.embedding import SentenceEmbedder, embedding_text
+from reports.stories.entities import EntityReader
+from reports.stories.grouping import StoryContext
+from reports.stories.model import PairModel, load_model
 from store import stories as story_store
 from store.db import connect
 
@@ -28,17 +40,23 @@ class StoryRun:
     elapsed_ms: float
 
 
-def assign_stories(settings: Settings, since: datetime, until: datetime) -> StoryRun:
-    """Give every relevant article first seen in [since - look-back, until) its story and copy link.
+def assign_stories(
+    settings: Settings, since: datetime, until: datetime, *, by_published: bool = False
+) -> StoryRun:
+    """Give every relevant article first seen (or, `by_published`, published) in
+    [since - look-back, until) its story and copy link.
 
     Articles that already have a story keep it; the call is cheap to repeat (after each poll too).
     """
     started = time.perf_counter()
     lookback = since - timedelta(days=settings.story_lookback_days)
     with connect(settings.db, lock_timeout=settings.lock_timeout_seconds) as con:
-        records = story_store.relevant_articles(con, since=lookback, until=until)
+        records = story_store.relevant_articles(
+            con, since=lookback, until=until, by_published=by_published
+        )
     rows = [ArticleRow.from_record(r) for r in records]
-    assignments = story_logic.assign_stories(rows)
+    pending = [r for r in rows if r.story_id is None]
+    assignments = story_logic.assign_stories(rows, story_context(settings, rows)) if pending else []
     touched = 0
     if assignments:
         with connect(settings.db, lock_timeout=settings.lock_timeout_seconds) as con:
@@ -54,3 +72,54 @@ def assign_stories(settings: Settings, since: datetime, until: datetime) -> Stor
         stories=touched,
         elapsed_ms=(time.perf_counter() - started) * 1000,
     )
+
+
+def story_context(settings: Settings, rows: Sequence[ArticleRow]) -> StoryContext:
+    """The gazetteer reader, the story model and the sentence vectors of `rows` (computed and kept
+    for those that have none yet)."""
+    return StoryContext(
+        reader=_reader(settings.gazetteer, _mtime(settings.gazetteer)),
+        model=_model(settings.story_model, _mtime(settings.story_model)),
+        vectors=article_vectors(settings, rows),
+    )
+
+
+def article_vectors(settings: Settings, rows: Sequence[ArticleRow]) -> dict[int, np.ndarray]:
+    """Each article's sentence vector: read when kept, else computed now and kept."""
+    embedder = _embedder()
+    ids = [r.id for r in rows]
+    with connect(settings.db, lock_timeout=settings.lock_timeout_seconds) as con:
+        stored = story_store.stored_vectors(con, ids, model=embedder.name)
+    vectors = {i: np.asarray(v, np.float32) for i, v in stored.items()}
+    missing = [r for r in rows if r.id not in vectors]
+    if missing:
+        computed = embedder.encode([embedding_text(r.title, r.body) for r in missing])
+        fresh = {r.id: computed[k] for k, r in enumerate(missing)}
+        with connect(settings.db, lock_timeout=settings.lock_timeout_seconds) as con:
+            story_store.save_vectors(
+                con, {i: v.tolist() for i, v in fresh.items()}, model=embedder.name, now=utcnow()
+            )
+        vectors.update(fresh)
+    return vectors
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+@lru_cache(maxsize=2)
+def _reader(path: Path, _mtime: float) -> EntityReader:
+    return EntityReader(load_topic_terms(path))
+
+
+@lru_cache(maxsize=2)
+def _model(path: Path, _mtime: float) -> PairModel:
+    return load_model(path)
+
+
+@lru_cache(maxsize=1)
+def _embedder() -> SentenceEmbedder:
+    return SentenceEmbedder()

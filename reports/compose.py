@@ -10,7 +10,9 @@
         daily_counts={date: n},   # relevant articles per local day, window and 8 weeks before
         failing_feeds=[FeedHealth(...)],
         generated_at=now,
+        context=StoryContext(reader, model, vectors),   # the story model (novelty, gist)
     )
+    digest = with_english_headlines(digest, {story_id: "English headline"})  # a translator's
 
 The result holds everything the templates show, already chosen and ranked: rendering adds
 nothing but formatting.
@@ -37,7 +39,9 @@ from reports.select import (
     rank_items,
     totals,
 )
-from reports.stories.novelty import PriorStory, find_earlier, novelty_weights, prior_from_rows
+from reports.stories.gist import gist, new_since
+from reports.stories.grouping import StoryContext
+from reports.stories.novelty import PriorStory, find_earlier, prior_from_rows
 
 
 @dataclass(frozen=True)
@@ -110,18 +114,22 @@ def compose_digest(
     daily_counts: Mapping[date, int],
     failing_feeds: Sequence[FeedHealth],
     generated_at: datetime,
+    context: StoryContext,
 ) -> Digest:
     in_window = group_by_story(r for r in window_rows if is_current(r, window))
     whole = group_by_story(story_rows)
     stories = {sid: whole.get(sid) or rows for sid, rows in in_window.items()}
     priors = prior_stories(earlier_rows, digest_keys, seeds, exclude=set(in_window))
-    weights = novelty_weights(stories.values(), priors)
+    pointers = find_earlier(stories, window, priors, context, digest_keys=digest_keys)
     items = []
     for story_id, rows in in_window.items():
         item = build_item(story_id, rows)
-        pointer = find_earlier(
-            stories[story_id], window.start, priors, weights, digest_keys=dict(digest_keys)
+        item = replace(
+            item,
+            gist=gist(stories[story_id], context),
+            new_since=new_since(stories[story_id], window, context),
         )
+        pointer = pointers.get(story_id)
         if pointer is not None:
             item = replace(item, status="continuing", pointer=pointer)
         items.append(item)
@@ -137,12 +145,30 @@ def compose_digest(
     )
 
 
+def with_english_headlines(digest: Digest, english: Mapping[int, str]) -> Digest:
+    """The digest with English translations of its non-English headlines (by story id)."""
+
+    def translated(items: Sequence[StoryItem]) -> list[StoryItem]:
+        return [
+            replace(i, headline_en=english[i.story_id])
+            if i.story_id in english and not i.english
+            else i
+            for i in items
+        ]
+
+    return replace(digest, new=translated(digest.new), continuing=translated(digest.continuing))
+
+
 def item_record(item: StoryItem) -> dict[str, Any]:
     """An item as JSON-ready data, for the archive."""
     return {
         "story_id": item.story_id,
         "status": item.status,
         "headline": item.headline,
+        "headline_language": item.headline_language,
+        "headline_en": item.headline_en,
+        "gist": item.gist,
+        "new_since": item.new_since,
         "summary": item.summary,
         "outlets": item.outlets,
         "independent_outlets": item.independent_outlets,

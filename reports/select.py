@@ -11,6 +11,11 @@ so a late-published copy never reappears in a later digest; but an article first
 published long before the window (found by a `discover` backfill, or an old item a feed lists for
 the first time) is archive material, not this week's news, and stays out (`is_current`).
 
+A window that ended more than `STALE_BEFORE_WINDOW` ago (a digest of June 2024, asked for after a
+discover backfill of that month) is *archival*: it counts articles by when they were published
+(else first seen), since a backfill first sees them long after (`is_archival`,
+`DigestWindow.by_published`); continuing and new are then decided by publication date too.
+
 Errors: `WindowError` (a ValueError) for a week or date span that makes no sense.
 """
 
@@ -18,30 +23,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
+
+from babel import Locale
 
 from reports.summary import extractive_summary
 
 BASELINE_WEEKS = 8
 STALE_BEFORE_WINDOW = timedelta(days=14)  # published this long before the window: not news now
 
-LANGUAGE_NAMES = {
-    "en": "English",
-    "ru": "Russian",
-    "ko": "Korean",
-    "ja": "Japanese",
-    "zh": "Chinese",
-    "fr": "French",
-    "de": "German",
-    "es": "Spanish",
-    "uk": "Ukrainian",
-    "it": "Italian",
-}
 
+_ENGLISH_NAMES: dict[str, str] = dict(Locale("en").languages)
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 
 
@@ -61,6 +57,17 @@ class DigestWindow:
     timezone: str
     key: str
     iso_week: str | None = None
+    # A window of the past counts articles by when they were published (a backfill brings them
+    # in long after); the weekly digest by when they were first seen (see the module docstring).
+    by_published: bool = False
+
+    def moment(self, row: ArticleRow) -> datetime:
+        """When an article counts as reported, for this window."""
+        return row.when if self.by_published else row.first_seen_at
+
+    def archival(self) -> DigestWindow:
+        """The same window, counting articles by publication date."""
+        return replace(self, by_published=True)
 
     @property
     def days(self) -> list[date]:
@@ -200,8 +207,18 @@ class ArticleRow:
 
 
 def is_current(row: ArticleRow, window: DigestWindow) -> bool:
-    """Whether an article first seen in `window` is news of that window (not archive material)."""
-    return row.published_at is None or row.published_at >= window.start - STALE_BEFORE_WINDOW
+    """Whether an article first seen in `window` is news of that window (not archive material);
+    in a window counted by publication date, every article is."""
+    return (
+        window.by_published
+        or row.published_at is None
+        or row.published_at >= window.start - STALE_BEFORE_WINDOW
+    )
+
+
+def is_archival(window: DigestWindow, now: datetime) -> bool:
+    """A window that ended long enough ago that its articles are counted by publication date."""
+    return window.end <= now - STALE_BEFORE_WINDOW
 
 
 def safe_link(url: str | None) -> str | None:
@@ -223,9 +240,10 @@ def one_line(text: str | None) -> str:
 
 
 def language_name(code: str | None) -> str:
+    """The English name of a language code ("ko" -> "Korean"), from Unicode's CLDR."""
     if not code:
         return "unknown language"
-    return LANGUAGE_NAMES.get(code.lower(), code)
+    return _ENGLISH_NAMES.get(code.split("-")[0].split("_")[0].lower(), code)
 
 
 # --- items ----------------------------------------------------------------------------------
@@ -270,6 +288,15 @@ class StoryItem:
     status: Literal["new", "continuing"] = "new"
     pointer: Pointer | None = None
     article_ids: list[int] = field(default_factory=list)
+    headline_article: int | None = None  # the article the headline is taken from
+    outlet_names: list[str] = field(default_factory=list)  # every outlet, first reporter first
+    headline_en: str | None = None  # an English translation, when a translator is configured
+    gist: str | None = None  # English: "Lavrov · Kim Jong Un · Wonsan · visit"
+    new_since: list[str] = field(default_factory=list)  # continuing: what this window adds
+
+    @property
+    def english(self) -> bool:
+        return (self.headline_language or "").lower().startswith("en")
 
     @property
     def sources(self) -> list[SourceRef]:
@@ -316,6 +343,8 @@ def build_item(story_id: int, rows: Sequence[ArticleRow]) -> StoryItem:
         languages=sorted({r.language or "" for r in ordered} - {""}),
         latest=max(r.when for r in ordered),
         article_ids=[r.id for r in ordered],
+        headline_article=main.id,
+        outlet_names=list(dict.fromkeys(one_line(r.outlet) for r in ordered)),
     )
 
 

@@ -17,6 +17,7 @@ from typing import Any
 import duckdb
 
 from store.db import transaction
+from store.stories import REPORTED
 
 SENDING, SENT, FAILED = "sending", "sent", "failed"
 
@@ -187,14 +188,21 @@ def earlier_digest_stories(
 
 
 def relevant_counts_by_day(
-    con: duckdb.DuckDBPyConnection, *, since: datetime, until: datetime, timezone: str
+    con: duckdb.DuckDBPyConnection,
+    *,
+    since: datetime,
+    until: datetime,
+    timezone: str,
+    by_published: bool = False,
 ) -> dict[date, int]:
-    """Relevant articles (seeds excluded) first seen per local day of `timezone` in [since, until)."""
+    """Relevant articles (seeds excluded) first seen (or, `by_published`, published) per local
+    day of `timezone` in [since, until)."""
+    moment = REPORTED if by_published else "first_seen_at"
     rows = con.execute(
-        """
-        SELECT CAST(timezone(?, first_seen_at) AS DATE) AS day, count(*)
+        f"""
+        SELECT CAST(timezone(?, {moment}) AS DATE) AS day, count(*)
         FROM articles
-        WHERE relevant AND NOT is_seed AND first_seen_at >= ? AND first_seen_at < ?
+        WHERE relevant AND NOT is_seed AND {moment} >= ? AND {moment} < ?
         GROUP BY day
         """,
         [timezone, since, until],

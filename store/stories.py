@@ -14,7 +14,7 @@ from typing import Any
 
 import duckdb
 
-from store.db import transaction
+from store.db import insert_rows, transaction
 
 _ARTICLE_COLUMNS = """
     id, url, canonical_url, source, site_name, title, text, summary, language, published_at,
@@ -27,15 +27,25 @@ def _records(cur: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
 
+# When an article happened, for windows of the past: its publication, else when it was seen.
+REPORTED = "coalesce(published_at, first_seen_at)"
+
+
 def relevant_articles(
-    con: duckdb.DuckDBPyConnection, *, since: datetime, until: datetime
+    con: duckdb.DuckDBPyConnection,
+    *,
+    since: datetime,
+    until: datetime,
+    by_published: bool = False,
 ) -> list[dict[str, Any]]:
-    """Relevant articles (seeds excluded) first seen in [since, until), oldest first."""
+    """Relevant articles (seeds excluded) first seen (or, `by_published`, published) in
+    [since, until), oldest first."""
+    moment = REPORTED if by_published else "first_seen_at"
     cur = con.execute(
         f"""
         SELECT {_ARTICLE_COLUMNS} FROM articles
-        WHERE relevant AND NOT is_seed AND first_seen_at >= ? AND first_seen_at < ?
-        ORDER BY first_seen_at, id
+        WHERE relevant AND NOT is_seed AND {moment} >= ? AND {moment} < ?
+        ORDER BY {moment}, id
         """,
         [since, until],
     )
@@ -60,6 +70,47 @@ def story_articles(
 def seed_articles(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     cur = con.execute(f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE is_seed ORDER BY id")
     return _records(cur)
+
+
+def stored_vectors(
+    con: duckdb.DuckDBPyConnection, article_ids: Sequence[int], *, model: str
+) -> dict[int, list[float]]:
+    """The sentence vectors of `model` kept for these articles (those not computed yet are absent)."""
+    if not article_ids:
+        return {}
+    rows = con.execute(
+        "SELECT article_id, vector FROM article_vectors WHERE model = ? AND list_contains(?, article_id)",
+        [model, list(article_ids)],
+    ).fetchall()
+    return {int(article_id): list(vector) for article_id, vector in rows}
+
+
+def save_vectors(
+    con: duckdb.DuckDBPyConnection,
+    vectors: dict[int, Sequence[float]],
+    *,
+    model: str,
+    now: datetime,
+) -> None:
+    """Keep sentence vectors (one per article and model; a second computation replaces it)."""
+    if not vectors:
+        return
+    with transaction(con):
+        insert_rows(
+            con,
+            "article_vectors",
+            [
+                ("article_id", "BIGINT"),
+                ("model", "VARCHAR"),
+                ("vector", "FLOAT[]"),
+                ("created_at", "TIMESTAMPTZ"),
+            ],
+            [
+                [article_id, model, [float(x) for x in vector], now]
+                for article_id, vector in vectors.items()
+            ],
+            on_conflict="ON CONFLICT (article_id, model) DO UPDATE SET vector = excluded.vector",
+        )
 
 
 def save_story_assignments(

@@ -33,7 +33,8 @@ from datetime import UTC, datetime, timedelta
 
 from extract.errors import FeedParseError, FetchError, HTTPStatusError
 from extract.feeds.parse import parse_feed
-from extract.fetch import FEED_ACCEPT, Fetcher, HttpConfig, host_of, run_per_host
+from extract.fetch import FEED_ACCEPT, Fetcher, HttpConfig, host_of
+from extract.lanes import run_per_host
 from extract.models import FeedPollResult, FeedSource, PollStatus
 
 DEFAULT_UNCONDITIONAL_EVERY = timedelta(hours=24)

@@ -6,7 +6,7 @@ troops, summit, 조약, 派兵...). A passing list ("China, Russia, Iran and Nor
 named only deep in a long article about something else, or named only in page furniture that
 survives extraction does not make an article relevant.
 
-All names, aliases, transliterations and cues live in a TOML file (`seeds/topic_terms.toml`,
+All names, aliases, transliterations and cues live in the gazetteer (`seeds/gazetteer.toml`,
 which documents the matching rules); this module only knows how to use them:
 
 1. Normalise the text (NFKC, accents folded for Latin letters, ё -> е, curly quotes, camel-case
@@ -62,13 +62,15 @@ Pure: no I/O except `load_topic_terms`, which reads the file once; matchers are 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+from anyascii import anyascii
 
 from extract.models import Relevance
 from extract.relevance.mentions import Mention, find_mentions, guess_languages
 from extract.relevance.score import MentionCounts, UnitView, score_views
 from extract.relevance.segment import build_document, enumerations, joined, phrases
-from extract.relevance.terms import SIDES, TopicTerms
+from extract.relevance.terms import LANGUAGE_ALIASES, LANGUAGES, SIDES, TopicTerms
 from extract.relevance.text import lower
 
 
@@ -135,7 +137,51 @@ def judge_relevance(
     language: str | None = None,
     summary: str | None = None,
 ) -> Relevance:
-    """Judge whether an article is about Russia–North Korea relations (see module docstring)."""
+    """Judge whether an article is about Russia–North Korea relations (see module docstring).
+
+    An article in a language the gazetteer has no forms for, written in a script other than
+    Latin (Armenian, Georgian, Kazakh...), is judged a second time transliterated to Latin letters
+    (`anyascii`), so that the names its press spells alike ("Putin", "Kim") still count; the
+    higher judgement wins, and says so.
+    """
+    judged = _judge(title=title, text=text, terms=terms, language=language, summary=summary)
+    if judged.relevant or not _unknown_script(language, f"{title or ''} {text or ''}"):
+        return judged
+    latin = _judge(
+        title=_latin(title),
+        text=_latin(text),
+        terms=terms,
+        language=None,
+        summary=_latin(summary),
+    )
+    if latin.score <= judged.score:
+        return judged
+    return replace(latin, reason=f"{latin.reason} [transliterated]")
+
+
+def _latin(text: str | None) -> str | None:
+    """Latin letters for any script; the apostrophes of aspirates and glottal stops dropped
+    ("p'ut'ini" -> "putini")."""
+    return anyascii(text).replace("'", "") if text else text
+
+
+def _unknown_script(language: str | None, sample: str) -> bool:
+    code = (language or "").split("-")[0].split("_")[0].lower()
+    code = LANGUAGE_ALIASES.get(code, code)
+    if not code or code in LANGUAGES:
+        return False
+    letters = [ch for ch in sample[:2000] if ch.isalpha()]
+    return bool(letters) and sum(ch.isascii() for ch in letters) < len(letters) / 2
+
+
+def _judge(
+    *,
+    title: str | None,
+    text: str | None,
+    terms: TopicTerms,
+    language: str | None,
+    summary: str | None,
+) -> Relevance:
     document, units = build_document(title, text, summary)
     cfg = terms.scoring
     if not units:

@@ -1,22 +1,30 @@
 """Where the topic terms occur in a text: mentions, as spans of the normalised text.
 
 Whole words with stems for alphabetic scripts (one dictionary lookup per word), substrings for
-Korean, Japanese and Chinese (particles attach to nouns), and the regular expressions whose
+Korean, Japanese, Chinese, Arabic, Hebrew, Thai and the Indic scripts (particles, prefixes
+and case endings attach to words; see `text.SUBSTRING`), and the regular expressions whose
 trigger literal occurs. Names count in any language; cue words only in the article's language
 when it is known. A mention inside one of its entry's excluded forms ("Russian roulette", 북한산)
 is dropped, and of overlapping mentions the longest stays (a pair such as "Putin and Kim" keeps
 the names inside it).
 
 The article's languages are the caller's plus what its script shows (Hangul, kana, Han). The
-matchers are compiled by `extract.topic_terms`; this module runs them. Pure.
+matchers are compiled by `extract.relevance.terms`; this module runs them. Pure.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from extract.relevance.terms import LANGUAGES, TermEntry, TokenForm, TopicTerms
-from extract.relevance.text import CJK, GAP, HAN, HANGUL, KANA, WORD
+from extract.relevance.terms import (
+    LANGUAGE_ALIASES,
+    LANGUAGES,
+    SIBLINGS,
+    TermEntry,
+    TokenForm,
+    TopicTerms,
+)
+from extract.relevance.text import GAP, HAN, HANGUL, KANA, SCRIPT_LANGUAGES, SUBSTRING, WORD
 
 
 @dataclass(frozen=True)
@@ -33,13 +41,21 @@ def guess_languages(text: str, language: str | None) -> set[str]:
     """
     found = set()
     if language:
-        found.add(language.split("-")[0].split("_")[0].lower())
+        code = language.split("-")[0].split("_")[0].lower()
+        code = LANGUAGE_ALIASES.get(code, code)
+        found.add(code)
+        found |= SIBLINGS.get(code, frozenset())
     if HANGUL.search(text):
         found.add("ko")
     if KANA.search(text):
         found.add("ja")
     elif HAN.search(text) and not found & {"ko", "ja"}:
         found.add("zh")
+    if not found:
+        for script, languages in SCRIPT_LANGUAGES:
+            if script.search(text):
+                found |= languages
+                break
     return found & set(LANGUAGES)
 
 
@@ -66,7 +82,7 @@ def find_mentions(terms: TopicTerms, cased: str, low: str, languages: set[str]) 
             stop = _match_words(form, tokens, i, cased, low)
             if stop is not None:
                 found.append(Mention(start, stop, form.entry))
-    if CJK.search(low):
+    if SUBSTRING.search(low):
         for needle, index, lang in terms.substrings:
             if not allowed[index] or (cue_languages is not None and lang not in cue_languages):
                 continue

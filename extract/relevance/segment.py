@@ -43,7 +43,7 @@ _ABBREVIATION = re.compile(
     r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|No|Vol|vs|etc|Inc|Corp|Co|Ltd|Jr|Sr|Prof|"
     r"approx|г|гг|им|т)"
 )
-_SENTENCE_END = re.compile(r"[.!?…]+[\"')\]]*\s+|[。！？]+[」』\"')]*\s*")
+_SENTENCE_END = re.compile(r"[.!?…]+[\"')\]]*\s+|[。！？।؟۔]+[」』\"')]*\s*")
 
 
 @dataclass
@@ -123,17 +123,19 @@ def build_document(
 
 _CONJUNCTIONS = (
     r"and|or|as well as|plus|und|oder|sowie|et|ou|y|e|o|ed|и|или|а также|та|і|й|або|чи|"
-    r"와|과|및|또는|이나|と|や|及び|および|和|与|與|及|或|以及"
+    r"와|과|및|또는|이나|と|や|及び|および|和|与|與|及|或|以及|"
+    r"en|ve|veya|ile|oraz|lub|albo|és|vagy|și|sau|ili|или|και|ή|và|hoặc|dan|atau|"
+    r"och|eller|og|ja|tai|sekä|و|یا|או|और|या|এবং|ও|বা|และ|หรือ|กับ"
 )
 _LIST_SEPARATOR = re.compile(
     r"(?:'s?)?[\s,;/&、，·\-–—]*"
-    rf"(?:(?P<conj>{_CONJUNCTIONS})\b[\s,]*|(?P<cjkconj>와|과|및|と|や|和|与|與|及|或)[\s,]*)?"
+    rf"(?:(?P<conj>{_CONJUNCTIONS})\b[\s,]*|(?P<cjkconj>와|과|및|と|や|和|与|與|及|或|و|ו)[\s,]*)?"
     r"(?:(?:the|la|le|les|el|los|las|il|lo|gli|die|der|den|des|del|della|dei)\s+|l'|d')?",
     re.IGNORECASE,
 )
 # what ends a name phrase ("Russian President Vladimir Putin" is one phrase; a comma or "and" is not)
 _PHRASE_BREAK = re.compile(
-    rf"[,;:()、，。.!?]|\b(?:{_CONJUNCTIONS})\b|와|과|と|や|和|与|及|或", re.I
+    rf"[,;:()、，。.!?،؛।]|\b(?:{_CONJUNCTIONS})\b|와|과|と|や|和|与|及|或", re.I
 )
 
 

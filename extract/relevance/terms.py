@@ -1,4 +1,4 @@
-"""The topic terms: the names, aliases and cue words of `seeds/topic_terms.toml`, compiled.
+"""The gazetteer: the names, aliases and cue words of `seeds/gazetteer.toml`, compiled.
 
 `load_topic_terms` reads the file once, `parse_topic_terms` parses a string; both validate every
 entry (the message names the file and the entry) and compile the matchers `extract.mentions`
@@ -27,11 +27,30 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from extract.relevance.text import CJK, WORD, lower, normalise
+from extract.relevance.text import SUBSTRING, WORD, lower, normalise
 
-LANGUAGES = ("en", "ru", "uk", "de", "fr", "es", "it", "ko", "ja", "zh")
+# the languages the file has forms for (ISO 639-1; "id" covers Malay, "no" Bokmål and Nynorsk)
+LANGUAGES = (
+    "en", "ru", "uk", "de", "fr", "es", "it", "ko", "ja", "zh",
+    "ar", "fa", "tr", "nl", "pl", "cs", "sk", "hu", "ro", "bg", "sr", "hr", "el", "he", "hi",
+    "bn", "vi", "id", "th", "sv", "no", "da", "fi", "is", "pt", "ca",
+)  # fmt: skip
+# codes language identification gives for a language the file writes under another code
+LANGUAGE_ALIASES = {"ms": "id", "nb": "no", "nn": "no", "bs": "hr", "sh": "hr", "mo": "ro"}
+# languages close enough that a cue word of one counts in the other
+SIBLINGS = {"sr": frozenset({"hr"}), "hr": frozenset({"sr"})}
 SIDES = ("russia", "north_korea")
-KINDS = ("russia", "north_korea", "pair", "link", "other", "list_cue")
+# `entity`: a name that is neither side nor a cue (the UN, NATO, Zelensky): the judge ignores it,
+# the story features use it
+KINDS = ("russia", "north_korea", "pair", "link", "other", "list_cue", "entity")
+# what an entry names, for the story features (people, places, organisations, equipment,
+# agreements, event kinds...)
+TYPES = frozenset(
+    {
+        "country", "capital", "person", "place", "organisation", "media", "military",
+        "equipment", "agreement", "event", "group", "cue",
+    }
+)  # fmt: skip
 CUE_KINDS = frozenset({"link", "list_cue"})  # common words: only in the article's own language
 PREFIX = {"russia": "ru", "north_korea": "nk", "pair": "pair", "link": "link", "other": "list"}
 LABEL = {"russia": "Russia", "north_korea": "North Korea"}
@@ -44,6 +63,7 @@ class TopicTermsError(ValueError):
 # --- text normalisation ---------------------------------------------------------------------
 
 
+_ID = re.compile(r"[a-z]+:[a-z0-9][a-z0-9_.-]*")
 _FORM_OK = re.compile(r"[\w\s\-'.*·/]+")
 
 
@@ -63,6 +83,8 @@ class TermEntry:
     anchored: bool = False
     languages: frozenset[str] = frozenset()  # empty: every language
     strength: str = "normal"
+    id: str | None = None  # the canonical id ("person:putin"), shared by its entries
+    type: str | None = None  # what it names (TYPES)
 
     @property
     def label(self) -> str:
@@ -239,6 +261,12 @@ def _parse_entry(kind: str, number: int, item: Any, source: str) -> TermEntry:
     group = item.get("group")
     if group is not None and not isinstance(group, str):
         raise TopicTermsError(f"{where}: group must be a string")
+    entity_id = item.get("id")
+    if entity_id is not None and not (isinstance(entity_id, str) and _ID.fullmatch(entity_id)):
+        raise TopicTermsError(f"{where}: id must look like 'person:putin' (type:name, lower case)")
+    kind_of = item.get("type")
+    if kind_of is not None and kind_of not in TYPES:
+        raise TopicTermsError(f"{where}: type must be one of {sorted(TYPES)}")
     return TermEntry(
         kind=kind,
         name=name.strip(),
@@ -249,6 +277,8 @@ def _parse_entry(kind: str, number: int, item: Any, source: str) -> TermEntry:
         anchored=flags["anchored"],
         languages=frozenset(languages),
         strength=strength,
+        id=entity_id,
+        type=kind_of,
     )
 
 
@@ -261,7 +291,7 @@ def _check_form(form: str, where: str, lang: str) -> None:
                 f"{where}: bad regular expression {form!r} ({lang}): {exc}"
             ) from exc
         return
-    if CJK.search(form):
+    if SUBSTRING.search(form):
         if "*" in form:
             raise TopicTermsError(f"{where}: '*' is not allowed in a substring form {form!r}")
         return
@@ -300,7 +330,7 @@ def _compile(
             if form.startswith("re:"):
                 # case kept, whatever the entry says: the file writes (?i) where it wants it
                 regexes.append((re.compile(form[3:]), index, lang, _regex_trigger(form[3:])))
-            elif CJK.search(form):
+            elif SUBSTRING.search(form):
                 substrings[(lower(normalise(form)), index, lang)] = None
             else:
                 token_form = _token_form(form, index, entry.case_sensitive, lang)

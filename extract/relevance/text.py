@@ -3,7 +3,8 @@
 The terms and the texts must be normalised alike: NFKC, accents folded for Latin letters, ё -> е,
 curly quotes, middle dots, camel-case glue from HTML stripping ("ComradeKim Jong Un"), all
 length-preserving after NFKC so mention spans index the normalised text. The script classes
-(`HANGUL`, `KANA`, `HAN`, `CJK`) and the word patterns are here too. Pure.
+(`HANGUL`, `KANA`, `HAN`, the scripts matched as substrings `SUBSTRING`) and the word patterns are
+here too. Pure.
 """
 
 from __future__ import annotations
@@ -54,18 +55,27 @@ def lower(text: str) -> str:
     return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)  # e.g. "İ"
 
 
-CJK = re.compile(
-    r"[\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]"
+# Scripts whose forms match as substrings, not as whole words: Korean, Japanese and Chinese
+# (particles attach to nouns, no spaces), Arabic and Hebrew (prefixes such as و, ال, ב, ו attach
+# to words), Thai, Lao, Khmer, Myanmar (no spaces between words), and the Indic scripts (their
+# vowel signs are not word characters for the regular-expression engine, and case endings attach).
+SUBSTRING = re.compile(
+    "[\u0590-\u05ff\u0600-\u06ff\u0750-\u077f\u0900-\u0dff\u0e00-\u0eff\u1000-\u109f"
+    "\u1100-\u11ff\u1780-\u17ff\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff"
+    "\uac00-\ud7af\ufb1d-\ufdff\ufe70-\ufeff]"
 )
-
-
 HANGUL = re.compile(r"[\uac00-\ud7af]")
-
-
 KANA = re.compile(r"[\u3040-\u30ff]")
-
-
 HAN = re.compile(r"[\u4e00-\u9fff]")
+# A script that tells the language, for the cue words (used when the caller gives none).
+SCRIPT_LANGUAGES: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = (
+    (re.compile(r"[\u0e00-\u0e7f]"), frozenset({"th"})),
+    (re.compile(r"[\u0590-\u05ff]"), frozenset({"he"})),
+    (re.compile(r"[\u0370-\u03ff]"), frozenset({"el"})),
+    (re.compile(r"[\u0980-\u09ff]"), frozenset({"bn"})),
+    (re.compile(r"[\u0900-\u097f]"), frozenset({"hi"})),
+    (re.compile(r"[\u0600-\u06ff]"), frozenset({"ar", "fa"})),
+)
 
 
 WORD = re.compile(r"\w+")

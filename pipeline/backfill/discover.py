@@ -105,7 +105,7 @@ def discover_feed(
         pending = [
             e for e in entry_store.pending_entries(con, feed_urls=[feed_url]) if e.entry_key in keys
         ]
-    terms = terms or load_topic_terms(settings.topic_terms)
+    terms = terms or load_topic_terms(settings.gazetteer)
     sources = {feed_url: plan.sources.get(feed_url)}
     stored = relevant = 0
     for batch in ingest.batched(pending, settings.page_batch_size):

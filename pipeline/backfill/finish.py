@@ -61,7 +61,9 @@ def finish_backfill(
     job_processed = job_changed = 0
     unread = sum(1 for f in feeds if f.failed_outright)
     if not plan.request.dry_run:
-        stories = assign_stories(settings, plan.window.start, plan.window.end).assigned
+        stories = assign_stories(
+            settings, plan.window.start, plan.window.end, by_published=True
+        ).assigned
         with connect(settings.db, lock_timeout=settings.lock_timeout_seconds) as con:
             if not unread:  # else the job stays open: running it again retries those feeds
                 backfill_store.finish_job(con, plan.job_key, now=utcnow())

@@ -73,6 +73,13 @@ class BackfillRequest(BaseModel):
         "feeds' archives and sitemaps to count, but fetches no article page.",
     )
 
+    digest: bool = Field(
+        False,
+        title="Digest of the window",
+        description="When done, build the digest of the window (its articles counted by "
+        "publication date) and deliver it like the weekly digest (SMTP, or the outbox).",
+    )
+
     @field_validator("feeds")
     @classmethod
     def _clean_feeds(cls, value: list[str] | None) -> list[str] | None:

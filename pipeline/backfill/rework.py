@@ -64,7 +64,7 @@ def rework_batch(
         )
     if not rows:
         return BatchResult(0, 0, 0, 0, cursor, True)
-    terms = terms or load_topic_terms(settings.topic_terms)
+    terms = terms or load_topic_terms(settings.gazetteer)
     if mode is BackfillMode.RESCORE:
         outcome = _rescore(rows, terms)
     elif mode is BackfillMode.REEXTRACT:

@@ -1,47 +1,50 @@
-"""Stories: copies collapsed, articles grouped by development, stories compared with earlier ones.
+"""Stories: copies collapsed, and reports grouped into developments, each once, across languages.
 
-    assignments = assign_stories(rows)        # rows: a window plus its look-back, any order
+    context = StoryContext(reader, model, vectors)    # gazetteer, pair model, sentence vectors
+    assignments = assign_stories(rows, context)       # rows: a window plus its look-back
 
-Assignment is incremental and stable: articles that already have a story keep it; each new
-article, in order of publication,
-1. becomes a copy (`duplicate_of`) of the earliest earlier article whose text it repeats
-   (`extract.dedup.is_copy`: shingle Jaccard >= 0.8, or >= 0.9 of the shorter text contained in
-   the longer; equal titles for text-less items) and joins that article's story; else
-2. joins the story whose articles it is most similar to (`extract.dedup.similarity` >=
-   `STORY_THRESHOLD` with at least one article of the story, and on average >=
-   `STORY_MEAN_THRESHOLD` over the story's original articles, so one article that mentions two
-   developments does not chain them together). The similarity must be reached with an article of
-   another outlet (one outlet's templated items look alike without being one development: its
-   own articles join a story only as copies). When the story has articles in the same script,
-   only those decide, as names and terms alone do not tell two developments with the same actors
-   apart; else
-3. starts a new story whose id is its own article id.
-An article that is the same development as several stories made in the same run joins them into
-one (arrival order then matters less: a Korean report can tie an English and a Russian one).
-A rerun over the same rows changes nothing; stories stored before are never merged or renumbered.
+1. **Copies.** An article whose text repeats an earlier one (`reports.stories.copies`: shingle
+   Jaccard >= 0.8, or >= 0.9 of the shorter text contained in the longer; equal titles for
+   text-less items) is a copy (`duplicate_of`) of the earliest such article, and in its story.
+2. **Developments.** Every pair worth scoring (`PairBatch.candidates`) gets the probability that
+   both report one development (`reports.stories.model`: gazetteer entities, figures, dates, time,
+   sentence vectors, words, learnt on labelled real reports), and the articles are clustered by
+   average linkage at the model's threshold (`reports.stories.linkage`): no chaining, so a report
+   that recalls the treaty does not tie a later visit to the signing. One outlet's reports of one
+   visit group like any others; its templated items (greetings, press reviews) stay apart because
+   their pair scores are low, not because of a rule about outlets.
+3. **Stability.** Articles that already have a story keep it, and two stored stories never merge;
+   new articles join a stored story when their mean probability with its articles is high enough,
+   or form a new one whose id is the id of its earliest article. A rerun changes nothing.
 
 Whether a story continues an earlier one is `reports.stories.novelty`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+
+import numpy as np
 
 from reports.select import ArticleRow
 from reports.stories.copies import near_duplicate_pairs, same_title, shingles
-from reports.stories.similarity import (
-    Profile,
-    Weighed,
-    Weights,
-    build_profile,
-    compare,
-    feature_weights,
-    weigh,
-)
+from reports.stories.entities import EntityReader
+from reports.stories.linkage import average_linkage
+from reports.stories.model import PairBatch, PairModel
+from reports.stories.profile import ArticleProfile, profile_article
 
-STORY_THRESHOLD = 0.2
-STORY_MEAN_THRESHOLD = 0.12
+
+@dataclass(frozen=True)
+class StoryContext:
+    """What grouping needs beside the rows: the gazetteer reader, the pair model, the vectors."""
+
+    reader: EntityReader
+    model: PairModel
+    vectors: Mapping[int, np.ndarray]  # article id -> sentence vector
+
+    def profiles(self, rows: Sequence[ArticleRow]) -> list[ArticleProfile]:
+        return [profile_article(r, self.reader, self.vectors.get(r.id)) for r in rows]
 
 
 @dataclass(frozen=True)
@@ -49,15 +52,6 @@ class Assignment:
     article_id: int
     story_id: int
     duplicate_of: int | None
-
-
-def profile_of(row: ArticleRow) -> Profile:
-    return build_profile(
-        title=row.title,
-        text=row.body,
-        terms=row.relevance_terms,
-        when=row.when,
-    )
 
 
 def _order(rows: Iterable[ArticleRow]) -> list[ArticleRow]:
@@ -74,102 +68,74 @@ def _order(rows: Iterable[ArticleRow]) -> list[ArticleRow]:
     return [*done, *new]
 
 
-def assign_stories(rows: Sequence[ArticleRow]) -> list[Assignment]:
+def assign_stories(rows: Sequence[ArticleRow], context: StoryContext) -> list[Assignment]:
     """Story and copy assignments for the rows that have no story yet (see the module docstring)."""
     ordered = _order(rows)
     if all(r.story_id is not None for r in ordered):
         return []
-    copies = near_duplicate_pairs([shingles(r.text) for r in ordered])
-    copy_of: dict[int, list[int]] = {}
-    for i, j in copies:
-        copy_of.setdefault(j, []).append(i)  # i < j: i is earlier in `ordered`
-    plain = [profile_of(r) for r in ordered]
-    weights = feature_weights(plain)
-    profiles = [weigh(p, weights) for p in plain]
-    outlets = [r.outlet.casefold() for r in ordered]
-
-    story: dict[int, int] = {}  # index -> story id
-    root: dict[int, int | None] = {}  # index -> article id it copies
-    members: dict[int, list[int]] = {}  # story id -> indices of original articles
-    existing = {r.story_id for r in ordered if r.story_id is not None}
+    copy_of = _copies(ordered)
+    labels = cluster(
+        context.profiles(ordered),
+        context.model,
+        fixed=[r.story_id for r in ordered],
+        must_link=[(i, j) for j, i in copy_of.items()],
+    )
+    story_of: dict[int, int] = {}
+    for index, label in enumerate(labels):
+        row = ordered[index]
+        if row.story_id is not None:
+            story_of[label] = row.story_id
+        else:
+            story_of.setdefault(label, row.id)  # the earliest new article names a new story
+    assignments = []
     for index, row in enumerate(ordered):
         if row.story_id is not None:
-            story[index] = row.story_id
-            root[index] = row.duplicate_of
-            if row.duplicate_of is None:
-                members.setdefault(row.story_id, []).append(index)
             continue
-        earlier = _earliest_copy(index, ordered, copy_of)
-        if earlier is not None:
-            original = root[earlier] if root[earlier] is not None else ordered[earlier].id
-            story[index], root[index] = story[earlier], original
-            continue
-        matches = _matching_stories(index, profiles, outlets, members, weights)
-        target = next((sid for sid in matches if sid in existing), None)
-        if target is None:
-            # Stories made in this run: the one that started first keeps its id.
-            target = min(matches, key=lambda sid: members[sid][0], default=row.id)
-        for other in matches:
-            # The article is the same development as each of these: stories made in this run
-            # merge (stories stored before keep their ids and articles).
-            if other != target and other not in existing:
-                for i, sid in story.items():
-                    if sid == other:
-                        story[i] = target
-                members[target] = sorted(members[target] + members.pop(other))
-        story[index], root[index] = target, None
-        members.setdefault(target, []).append(index)
-    return [
-        Assignment(article_id=row.id, story_id=story[i], duplicate_of=root[i])
-        for i, row in enumerate(ordered)
-        if row.story_id is None
-    ]
+        original = None
+        if index in copy_of:
+            source = index
+            while source in copy_of:  # a copy of a copy names the first text
+                source = copy_of[source]
+            first = ordered[source]
+            original = first.duplicate_of if first.duplicate_of is not None else first.id
+        assignments.append(Assignment(row.id, story_of[labels[index]], original))
+    return assignments
 
 
-def _earliest_copy(
-    index: int, ordered: Sequence[ArticleRow], copy_of: dict[int, list[int]]
-) -> int | None:
-    candidates = list(copy_of.get(index, []))
-    row = ordered[index]
-    if not row.text:
-        candidates += [
-            j
-            for j in range(index)
-            if not ordered[j].text and same_title(ordered[j].title, row.title)
-        ]
-    return min(candidates) if candidates else None
-
-
-def _matching_stories(
-    index: int,
-    profiles: Sequence[Weighed],
-    outlets: Sequence[str],
-    members: dict[int, list[int]],
-    weights: Weights,
+def cluster(
+    profiles: Sequence[ArticleProfile],
+    model: PairModel,
+    *,
+    fixed: Sequence[int | None] | None = None,
+    must_link: Sequence[tuple[int, int]] = (),
 ) -> list[int]:
-    """The stories an article is the same development as, most similar first."""
-    own = profiles[index]
-    matches: list[tuple[float, float, int]] = []
-    for story_id, indices in members.items():
-        found = [
-            (compare(own, profiles[j], weights), outlets[j] != outlets[index]) for j in indices
-        ]
-        # Positive evidence must come from another outlet: one outlet's templated items ("Press
-        # Review", "Kim Jong Un Receives Greetings from ...") look alike without being one
-        # development, and a story is about independent reports. Its own outlet's articles are
-        # copies (step 1) or separate stories.
-        independent = [s.score for s, other in found if other]
-        if not independent or max(independent) < STORY_THRESHOLD:
-            continue
-        # Articles in the same script are compared on titles, words and names; across scripts
-        # only on names, numbers and relevance terms, which different developments with the same
-        # actors share. So when the story has articles in this one's script, they decide.
-        same_script = [s.score for s, _ in found if not s.cross_lingual]
-        scores = same_script or [s.score for s, _ in found]
-        top, mean = max(scores), sum(scores) / len(scores)
-        if top >= STORY_THRESHOLD and mean >= STORY_MEAN_THRESHOLD:
-            matches.append((top, mean, story_id))
-    return [story_id for _, _, story_id in sorted(matches, key=lambda m: (-m[0], -m[1], m[2]))]
+    """A cluster label per profile: average linkage over the model's pair probabilities."""
+    batch = PairBatch(profiles, model.background)
+    pairs = batch.candidates()
+    probabilities = model.probabilities(batch.features(pairs))
+    return average_linkage(
+        len(profiles),
+        pairs,
+        probabilities.tolist(),
+        model.threshold,
+        fixed=fixed,
+        must_link=must_link,
+    )
 
 
-# --- continuing coverage ---------------------------------------------------------------------
+def _copies(ordered: Sequence[ArticleRow]) -> dict[int, int]:
+    """index -> the index of the earliest earlier article it copies."""
+    copy_of: dict[int, int] = {}
+    for i, j in near_duplicate_pairs([shingles(r.text) for r in ordered]):
+        if ordered[j].story_id is None:  # i < j: i is earlier in `ordered`
+            copy_of[j] = min(i, copy_of.get(j, i))
+    for index, row in enumerate(ordered):
+        if row.story_id is None and not row.text and index not in copy_of:
+            same = [
+                j
+                for j in range(index)
+                if not ordered[j].text and same_title(ordered[j].title, row.title)
+            ]
+            if same:
+                copy_of[index] = same[0]
+    return copy_of

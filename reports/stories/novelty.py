@@ -1,30 +1,26 @@
 """New development or continuing coverage? A story compared with what was reported before.
 
-A story in a digest is *continuing coverage* when it has articles from before the window, or when
-it resembles (`CONTINUING_THRESHOLD`) a story of an earlier digest or a seed article; else it is a
-*new development*. `find_earlier` says where it was reported before. Pure.
+    priors = [prior_from_rows(rows, kind="digest", digest_key="2026-W46"), ...]
+    pointers = find_earlier({story_id: rows}, window, priors, context)  # None: new
+
+A story of a digest is *continuing coverage* when some of its articles were first seen before
+the window (it carried on from an earlier week: the pointer names that week's digest when there
+was one; in an archival window, published before it), or when the story model judges it the same development as a story of an earlier digest
+or a seed article: the mean pair probability between their original articles, at their real
+dates, reaches the model's clustering threshold (the same test that would have put them in one
+story). Else it is a *new development*. Two visits of one minister months apart are two
+developments, so the second is new. Pure.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from reports.select import ArticleRow, Pointer, one_line, safe_link
-from reports.stories.features import lead_of
-from reports.stories.grouping import profile_of
-from reports.stories.similarity import (
-    Profile,
-    Weights,
-    build_profile,
-    compare,
-    feature_weights,
-    merge_profiles,
-    weigh,
-)
-
-CONTINUING_THRESHOLD = 0.12
+from reports.select import ArticleRow, DigestWindow, Pointer, one_line, safe_link
+from reports.stories.grouping import StoryContext
+from reports.stories.model import PairBatch
 
 
 @dataclass(frozen=True)
@@ -36,9 +32,13 @@ class PriorStory:
     outlet: str
     url: str | None
     when: datetime
-    profile: Profile
+    rows: tuple[ArticleRow, ...]  # its original articles (copies left out)
     digest_key: str | None = None
-    outlets: frozenset[str] = frozenset()
+
+
+def originals(rows: Sequence[ArticleRow]) -> list[ArticleRow]:
+    """A story's articles without the syndicated copies (all of them if every one is a copy)."""
+    return [r for r in rows if r.duplicate_of is None] or list(rows)
 
 
 def prior_from_rows(
@@ -47,97 +47,94 @@ def prior_from_rows(
     """A prior story from its articles (or one seed article)."""
     ordered = sorted(rows, key=lambda r: (r.when, r.id))
     first = ordered[0]
-    if kind == "seed":
-        # A seed is a long piece: compare on what it is about (title, lead, the event noted in
-        # the seed index), not on every name its full text mentions.
-        profiles = [
-            build_profile(
-                title=" ".join(p for p in (first.title, first.reason) if p),
-                text=lead_of(first.text, 40),
-                terms=first.relevance_terms,
-                when=first.when,
-            )
-        ]
-    else:
-        profiles = [profile_of(r) for r in ordered if r.duplicate_of is None] or [profile_of(first)]
     return PriorStory(
         kind=kind,
         headline=one_line(first.title) or one_line(first.reason) or "(untitled)",
         outlet=one_line(first.outlet),
         url=safe_link(first.url),
         when=first.when,
-        profile=merge_profiles(profiles),
+        rows=tuple(originals(ordered)),
         digest_key=digest_key,
-        outlets=_outlets(ordered),
     )
-
-
-def _outlets(rows: Iterable[ArticleRow]) -> frozenset[str]:
-    return frozenset(r.outlet.casefold() for r in rows)
-
-
-def story_profile(rows: Sequence[ArticleRow]) -> Profile:
-    originals = [r for r in rows if r.duplicate_of is None] or list(rows)
-    return merge_profiles([profile_of(r) for r in originals])
 
 
 def find_earlier(
-    rows: Sequence[ArticleRow],
-    window_start: datetime,
+    stories: Mapping[int, Sequence[ArticleRow]],
+    window: DigestWindow,
     priors: Sequence[PriorStory],
-    weights: Weights,
+    context: StoryContext,
     *,
-    digest_keys: dict[int, str] | None = None,
-) -> Pointer | None:
-    """Where this story was reported before the window, or None when it is a new development.
+    digest_keys: Mapping[int, str] | None = None,
+) -> dict[int, Pointer | None]:
+    """For each story, where it was reported before the window (None: a new development).
 
-    `rows` are all the story's articles (also those before the window); `digest_keys` maps story
-    ids to the earlier digest that carried them.
+    `stories` maps story ids to all their articles (also those before the window); `digest_keys`
+    maps story ids to the earlier digest that carried them.
     """
-    before = sorted(
-        (r for r in rows if r.first_seen_at < window_start), key=lambda r: (r.when, r.id)
-    )
-    if before:
-        first = before[0]
-        key = (digest_keys or {}).get(first.story_id if first.story_id is not None else first.id)
-        return Pointer(
-            kind="digest" if key else "earlier",
-            headline=one_line(first.title) or "(untitled)",
-            outlet=one_line(first.outlet),
-            url=safe_link(first.url),
-            when=first.when,
-            digest_key=key,
+    found: dict[int, Pointer | None] = {}
+    compare: dict[int, list[ArticleRow]] = {}
+    for story_id, rows in stories.items():
+        before = sorted(
+            (r for r in rows if window.moment(r) < window.start), key=lambda r: (r.when, r.id)
         )
-    # As in grouping, one outlet's items are not compared with each other alone: a one-outlet
-    # story does not continue an earlier one-outlet story of the same outlet.
-    outlets = _outlets(rows)
-    candidates = [p for p in priors if not (len(outlets) == 1 and p.outlets == outlets)]
-    if not candidates:
-        return None
-    profile = weigh(story_profile(rows), weights)
-    best, score = max(
-        (
-            (p, compare(profile, weigh(p.profile, weights), weights, use_time=False).score)
-            for p in candidates
-        ),
-        key=lambda pair: pair[1],
-    )
-    if score < CONTINUING_THRESHOLD:
-        return None
-    return Pointer(
-        kind="seed" if best.kind == "seed" else "digest",
-        headline=best.headline,
-        outlet=best.outlet,
-        url=best.url,
-        when=best.when,
-        digest_key=best.digest_key,
-    )
+        if before:
+            first = before[0]
+            key = (digest_keys or {}).get(
+                first.story_id if first.story_id is not None else first.id
+            )
+            found[story_id] = Pointer(
+                kind="digest" if key else "earlier",
+                headline=one_line(first.title) or "(untitled)",
+                outlet=one_line(first.outlet),
+                url=safe_link(first.url),
+                when=first.when,
+                digest_key=key,
+            )
+        else:
+            compare[story_id] = originals(rows)
+    closest = _closest_priors(compare, [p for p in priors if p.rows], context)
+    for story_id in compare:
+        best = closest.get(story_id)
+        found[story_id] = (
+            None
+            if best is None
+            else Pointer(
+                kind="seed" if best.kind == "seed" else "digest",
+                headline=best.headline,
+                outlet=best.outlet,
+                url=best.url,
+                when=best.when,
+                digest_key=best.digest_key,
+            )
+        )
+    return found
 
 
-def novelty_weights(
-    stories: Iterable[Sequence[ArticleRow]], priors: Sequence[PriorStory]
-) -> Weights:
-    """Feature weights over this window's stories and the prior ones together."""
-    return feature_weights(
-        [*(story_profile(rows) for rows in stories), *(p.profile for p in priors)]
-    )
+def _closest_priors(
+    stories: Mapping[int, Sequence[ArticleRow]],
+    priors: Sequence[PriorStory],
+    context: StoryContext,
+) -> dict[int, PriorStory]:
+    """For each story, the prior it is the same development as (highest mean probability)."""
+    if not stories or not priors:
+        return {}
+    rows: list[ArticleRow] = []
+    spans: dict[object, range] = {}
+    for key, members in [*stories.items(), *((("prior", k), p.rows) for k, p in enumerate(priors))]:
+        spans[key] = range(len(rows), len(rows) + len(members))
+        rows.extend(members)
+    batch = PairBatch(context.profiles(rows), context.model.background)
+    closest: dict[int, PriorStory] = {}
+    for story_id in stories:
+        own = spans[story_id]
+        pairs = [(i, j) for k in range(len(priors)) for i in own for j in spans[("prior", k)]]
+        probabilities = context.model.probabilities(batch.features(pairs))
+        means, start = [], 0
+        for prior in priors:
+            count = len(own) * len(prior.rows)
+            means.append(float(probabilities[start : start + count].sum()) / count)
+            start += count
+        best = max(range(len(priors)), key=lambda k: means[k])
+        if means[best] >= context.model.threshold:
+            closest[story_id] = priors[best]
+    return closest

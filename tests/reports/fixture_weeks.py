@@ -29,7 +29,7 @@ from store import articles, feeds
 WEEKS = Path(__file__).resolve().parents[1] / "fixtures" / "digest" / "weeks.json"
 WEEK_A, WEEK_B = "2026-W46", "2026-W47"
 SEEDS = Path(__file__).resolve().parents[2] / "seeds" / "articles"
-# What the relevance judge (extract/relevance.py with seeds/topic_terms.toml) gave the seeds when
+# What the relevance judge (extract/relevance/ with seeds/gazetteer.toml) gave the seeds when
 # this fixture was written; fixed here so these tests do not move with the judge.
 SEED_TERMS = {
     "reaction-putin-arrives-in-north-korea.txt": (

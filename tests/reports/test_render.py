@@ -13,6 +13,7 @@ from reports import render
 from reports.compose import Digest, FeedHealth, compose_digest
 from reports.render import RenderError, render_digest
 from reports.select import ArticleRow, iso_week_window
+from tests.reports.story_context import context_for
 
 WINDOW = iso_week_window("2026-W47", "Europe/Berlin")
 T0 = datetime(2026, 11, 17, 9, tzinfo=UTC)
@@ -54,6 +55,7 @@ def digest_of(rows: list[ArticleRow], *, failing: list[FeedHealth] | None = None
         daily_counts={date(2026, 11, 17): len(rows), date(2026, 11, 10): 4},
         failing_feeds=failing or [],
         generated_at=datetime(2026, 11, 23, 7, tzinfo=UTC),
+        context=context_for(rows),
     )
 
 

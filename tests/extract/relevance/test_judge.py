@@ -32,7 +32,7 @@ from extract.relevance.terms import (
 )
 
 ROOT = Path(__file__).resolve().parents[3]
-TERMS_FILE = ROOT / "seeds" / "topic_terms.toml"
+TERMS_FILE = ROOT / "seeds" / "gazetteer.toml"
 LABELLED = ROOT / "tests" / "fixtures" / "relevance"
 PAGES = ROOT / "tests" / "fixtures" / "pages"
 

@@ -1,4 +1,4 @@
-"""Story assignment and continuing coverage (reports/stories.py) on the synthetic fixture weeks.
+"""Story assignment and continuing coverage (reports/stories/) on the synthetic fixture weeks.
 
 The fixture (tests/fixtures/digest/weeks.json, SYNTHETIC) labels every article with the development
 it belongs to; the clustering must reproduce that grouping exactly: one wire story in three outlets
@@ -9,13 +9,36 @@ story that continues a seed article, and a new story in two languages.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from reports.select import ArticleRow, group_by_story
-from reports.stories.grouping import assign_stories
-from reports.stories.novelty import PriorStory, find_earlier, novelty_weights, prior_from_rows
+from reports.select import ArticleRow, DigestWindow, Pointer, group_by_story
+from reports.stories.grouping import Assignment
+from reports.stories.grouping import assign_stories as assign
+from reports.stories.model import PairBatch
+from reports.stories.novelty import PriorStory, prior_from_rows
+from reports.stories.novelty import find_earlier as find_all
 from tests.reports.fixture_weeks import SEED_TERMS, expected_copies, expected_stories, fixture_data
+from tests.reports.story_context import context_for
+
+
+def assign_stories(rows: Sequence[ArticleRow]) -> list[Assignment]:
+    return assign(rows, context_for(rows))
+
+
+def find_earlier(
+    rows: Sequence[ArticleRow],
+    window_start: datetime,
+    priors: Sequence[PriorStory],
+    *,
+    digest_keys: dict[int, str] | None = None,
+) -> Pointer | None:
+    """`novelty.find_earlier` for one story."""
+    every = [*rows, *(r for p in priors for r in p.rows)]
+    window = DigestWindow(window_start, window_start + timedelta(days=7), "UTC", "test")
+    return find_all({0: rows}, window, priors, context_for(every), digest_keys=digest_keys)[0]
+
 
 WEEK_B_START = datetime(2026, 11, 16, tzinfo=UTC)
 
@@ -150,11 +173,8 @@ def test_follow_up_and_seed_related_stories_are_continuing_the_rest_new() -> Non
         if r.first_seen_at < WEEK_B_START and r.story_id is not None
     }
     priors = seeds + [p for p in priors_for_week_b(rows)]
-    weights = novelty_weights(stories.values(), priors)
     verdicts = {
-        rows_[0].title: find_earlier(
-            whole[sid], WEEK_B_START, priors, weights, digest_keys=digest_keys
-        )
+        rows_[0].title: find_earlier(whole[sid], WEEK_B_START, priors, digest_keys=digest_keys)
         for sid, rows_ in stories.items()
     }
     follow_up = verdicts[rows["bridge-ratified"].title]
@@ -171,18 +191,16 @@ def test_a_follow_up_outside_the_look_back_is_found_through_the_earlier_digest()
     # The ratification clustered on its own (as when the look-back no longer reaches the deal):
     ratified = replace(rows["bridge-ratified"], story_id=rows["bridge-ratified"].id)
     priors = priors_for_week_b(rows)
-    weights = novelty_weights([[ratified]], priors)
-    pointer = find_earlier([ratified], WEEK_B_START, priors, weights)
+    pointer = find_earlier([ratified], WEEK_B_START, priors)
     assert pointer is not None and pointer.kind == "digest" and pointer.digest_key == "2026-W46"
     assert pointer.headline == rows["bridge-wire"].title
     # Without earlier digests or seeds to compare with it would be new.
-    assert find_earlier([ratified], WEEK_B_START, [], weights) is None
+    assert find_earlier([ratified], WEEK_B_START, []) is None
     # Week A's stories are all new against the seeds.
     week_a = group_by_story(r for r in rows.values() if r.first_seen_at < WEEK_B_START)
     seeds = [prior_from_rows([s], kind="seed") for s in seed_rows()]
-    w = novelty_weights(week_a.values(), seeds)
     start = WEEK_B_START - timedelta(days=7)
-    assert [find_earlier(g, start, seeds, w) for g in week_a.values()] == [None] * 4
+    assert [find_earlier(g, start, seeds) for g in week_a.values()] == [None] * 4
 
 
 def kcna(n: int, title: str, text: str, *, outlet: str = "KCNA", hours: int = 0) -> ArticleRow:
@@ -237,18 +255,13 @@ def test_one_outlets_templated_items_are_separate_stories_but_others_can_join_th
     # does not make this week's one-outlet item "continuing".
     prior = prior_from_rows([rows[0]], kind="digest", digest_key="2026-W46")
     later = replace(rows[1], first_seen_at=WEEK_B_START + timedelta(days=7))
-    weights = novelty_weights([[later]], [prior])
-    assert find_earlier([later], later.first_seen_at, [prior], weights) is None
+    assert find_earlier([later], later.first_seen_at, [prior]) is None
     other = replace(rows[2], id=4, first_seen_at=WEEK_B_START + timedelta(days=7))
-    pointer = find_earlier(
-        [other], other.first_seen_at, [prior], novelty_weights([[other]], [prior])
-    )
+    pointer = find_earlier([other], other.first_seen_at, [prior])
     assert pointer is not None and pointer.digest_key == "2026-W46"
 
 
 def kcna_pair_score(rows: list[ArticleRow]) -> float:
-    from reports.stories.grouping import profile_of
-    from reports.stories.similarity import feature_weights, similarity
-
-    profiles = [profile_of(r) for r in rows]
-    return similarity(profiles[0], profiles[1], feature_weights(profiles)).score
+    context = context_for(rows)
+    batch = PairBatch(context.profiles(rows))
+    return float(context.model.probabilities(batch.features([(0, 1)]))[0])

@@ -1,13 +1,12 @@
-"""Copies and story similarity (extract/dedup.py): pure functions, golden cases and properties."""
+"""Copies and the language-light story features (reports/stories/copies.py, features.py): pure
+functions, golden cases and properties."""
 
 from __future__ import annotations
 
 import itertools
-import random
 import zlib
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -27,7 +26,6 @@ from reports.stories.features import (
     numbers_in,
     script_of,
 )
-from reports.stories.similarity import build_profile, feature_weights, similarity, time_factor
 
 WIRE = (
     "Russia and North Korea on Tuesday signed an agreement to open the first road bridge across "
@@ -147,69 +145,3 @@ def test_shingles_are_stable_across_processes() -> None:
         zlib.crc32(b"jong un met"),
         zlib.crc32(b"un met putin"),
     }
-
-
-def test_time_proximity_damps_similarity_beyond_three_days() -> None:
-    assert time_factor(T0, T0 + timedelta(days=2)) == 1.0
-    assert time_factor(T0, T0 + timedelta(days=5)) == pytest.approx(0.88)
-    assert time_factor(T0, T0 + timedelta(days=60)) == 0.5
-    assert time_factor(None, T0) == 1.0
-
-
-def test_similarity_joins_translations_and_separates_developments_with_the_same_actors() -> None:
-    terms_visit = ("ru:Lavrov", "nk:Choe Son Hui", "place:Pyongyang", "ru:Russia", "nk:North Korea")
-    terms_shells = ("ru:Russia", "nk:North Korea", "kr:NIS", "topic:munitions")
-    visit_en = build_profile(
-        title="Lavrov arrives in Pyongyang for talks with Choe Son Hui",
-        when=T0,
-        terms=terms_visit,
-        text="Russian Foreign Minister Sergei Lavrov arrived in Pyongyang on Thursday for talks "
-        "with Choe Son Hui, the third visit since 2024.",
-    )
-    visit_ru = build_profile(
-        title="Лавров прибыл в Пхеньян для переговоров с Чхве Сон Хи",
-        when=T0,
-        terms=terms_visit,
-        text="Министр иностранных дел России Сергей Лавров прибыл в Пхеньян, где проведет "
-        "переговоры с главой МИД КНДР Чхве Сон Хи.",
-    )
-    visit_ko = build_profile(
-        title="라브로프 러시아 외무장관 평양 도착…최선희와 회담",
-        when=T0,
-        terms=terms_visit,
-        text="세르게이 라브로프 러시아 외무장관이 12일 평양에 도착해 최선희 외무상과 회담했다. 2024년 조약.",
-    )
-    shells = build_profile(
-        title="North Korea shipped 12,000 containers of munitions to Russia, NIS says",
-        when=T0,
-        terms=terms_shells,
-        text="North Korea has shipped about 12,000 containers of shells to Russia, South Korea's "
-        "intelligence service said, as Russian Foreign Minister Sergei Lavrov was in Pyongyang.",
-    )
-    fillers = [
-        build_profile(
-            title=f"Russia and North Korea item {n}",
-            text=f"Russia North Korea {n}",
-            terms=("ru:Russia", "nk:North Korea"),
-            when=T0,
-        )
-        for n in range(6)
-    ]
-    weights = feature_weights([visit_en, visit_ru, visit_ko, shells, *fillers])
-    same = [
-        similarity(a, b, weights)
-        for a, b in [(visit_en, visit_ru), (visit_en, visit_ko), (visit_ru, visit_ko)]
-    ]
-    assert all(s.cross_lingual for s in same)
-    different = similarity(visit_en, shells, weights)
-    assert min(s.score for s in same) > different.score * 2
-    assert similarity(visit_en, visit_en, weights).score == pytest.approx(1.0)
-
-
-def test_weights_make_ubiquitous_features_cheap() -> None:
-    rng = random.Random(7)
-    profiles = [
-        build_profile(title=f"Putin Kim {rng.random()}", text="", when=T0) for _ in range(20)
-    ]
-    weights = feature_weights(profiles)
-    assert weights.of("n:ptn") < 0.1 < weights.of("n:unseen")
