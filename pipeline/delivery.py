@@ -237,7 +237,8 @@ def summary_markdown(built: BuiltDigest, delivery: Delivery, stories: StoryRun) 
         f"- Stories assigned: {stories.assigned} of {stories.considered} articles "
         f"({stories.copies} copies) in {stories.elapsed_ms:.0f} ms; digest built in "
         f"{built.elapsed_ms:.0f} ms",
-        f"- Failing feeds: {len(digest.failing_feeds)}",
+        f"- Feeds: {digest.answered_feeds} of {digest.feeds} answered at their last polls, "
+        f"{len(digest.failing_feeds)} failed, {digest.unpolled_feeds} not polled yet",
         "",
         "| # | status | headline | first reported by | outlets |",
         "|---|---|---|---|---|",

@@ -118,7 +118,8 @@ def build_digest(
             timezone=window.timezone,
             by_published=window.by_published,
         )
-        failing = feed_store.failing_feeds(con, min_errors=settings.failing_feed_polls)
+        failing = feed_store.failing_feeds(con, min_errors=1)
+        feeds, unpolled = feed_store.feed_counts(con)
     story_rows = [ArticleRow.from_record(r) for r in story_records]
     seeds = [ArticleRow.from_record(r) for r in seed_records]
     earlier_rows = [ArticleRow.from_record(r) for r in earlier_records]
@@ -131,6 +132,9 @@ def build_digest(
         digest_keys=digest_keys,
         daily_counts=counts,
         failing_feeds=[FeedHealth.from_record(f) for f in failing],
+        feeds=feeds,
+        unpolled_feeds=unpolled,
+        down_after=settings.failing_feed_polls,
         generated_at=now,
         context=story_context(settings, [*story_rows, *seeds, *earlier_rows]),
     )

@@ -112,7 +112,7 @@ class Settings(BaseSettings):
         14, ge=0, le=90, description="days before a window to group with"
     )
     failing_feed_polls: int = Field(
-        3, ge=1, description="failed polls in a row before a digest says so"
+        3, ge=1, description="failed polls in a row after which the digest flags a feed as down"
     )
 
     @field_validator("digest_to", mode="before")

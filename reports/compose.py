@@ -21,7 +21,7 @@ nothing but formatting.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -29,6 +29,7 @@ from reports.select import (
     ArticleRow,
     DayCount,
     DigestWindow,
+    SourceRef,
     StoryItem,
     Totals,
     build_item,
@@ -37,6 +38,7 @@ from reports.select import (
     is_current,
     one_line,
     rank_items,
+    source_ref,
     totals,
 )
 from reports.stories.gist import gist, new_since
@@ -46,7 +48,7 @@ from reports.stories.novelty import PriorStory, find_earlier, prior_from_rows
 
 @dataclass(frozen=True)
 class FeedHealth:
-    """A feed that has failed for several polls in a row."""
+    """A feed that failed at its last poll (`errors` polls in a row)."""
 
     outlet: str
     url: str
@@ -74,8 +76,21 @@ class Digest:
     continuing: list[StoryItem]
     totals: Totals
     activity: list[DayCount]
-    failing_feeds: list[FeedHealth]
+    failing_feeds: list[FeedHealth]  # every feed that failed at its last poll
     generated_at: datetime
+    feeds: int = 0  # active feeds
+    unpolled_feeds: int = 0  # of them never polled yet
+    down_after: int = 3  # failed polls in a row that make a feed "down", not a blip
+    background: list[SourceRef] = field(default_factory=list)  # seeds, when the window is empty
+
+    @property
+    def answered_feeds(self) -> int:
+        """Active feeds whose last poll answered (polled, and not failing)."""
+        return max(0, self.feeds - self.unpolled_feeds - len(self.failing_feeds))
+
+    @property
+    def all_feeds_down(self) -> bool:
+        return bool(self.failing_feeds) and self.answered_feeds == 0
 
     @property
     def items(self) -> list[StoryItem]:
@@ -115,6 +130,9 @@ def compose_digest(
     failing_feeds: Sequence[FeedHealth],
     generated_at: datetime,
     context: StoryContext,
+    feeds: int = 0,
+    unpolled_feeds: int = 0,
+    down_after: int = 3,
 ) -> Digest:
     in_window = group_by_story(r for r in window_rows if is_current(r, window))
     whole = group_by_story(story_rows)
@@ -134,6 +152,7 @@ def compose_digest(
             item = replace(item, status="continuing", pointer=pointer)
         items.append(item)
     ranked = rank_items(items)
+    background = [] if ranked else [source_ref(s) for s in sorted(seeds, key=lambda r: r.when)]
     return Digest(
         window=window,
         new=[i for i in ranked if i.status == "new"],
@@ -142,6 +161,10 @@ def compose_digest(
         activity=daily_activity(window, daily_counts),
         failing_feeds=list(failing_feeds),
         generated_at=generated_at,
+        feeds=max(feeds, len(failing_feeds)),
+        unpolled_feeds=unpolled_feeds,
+        down_after=down_after,
+        background=background,
     )
 
 

@@ -26,7 +26,7 @@ import jinja2
 from reports.compose import Digest
 from reports.select import language_name, one_line
 
-BAR_MAX_PX = 260
+BAR_MAX_PERCENT = 100  # bars are a share of the chart cell, so the chart fits any width
 BRAND = "Russia–North Korea"
 # Gmail clips HTML bodies over about 100 KB. So the first stories are shown in full and the rest
 # as one line each; when the HTML is still too large, fewer stories are shown in full and then
@@ -125,8 +125,8 @@ def _bars(digest: Digest) -> list[dict[str, Any]]:
             "day": d.day,
             "count": d.count,
             "baseline": d.baseline,
-            "width": round(BAR_MAX_PX * d.count / top),
-            "baseline_width": round(BAR_MAX_PX * d.baseline / top),
+            "width": round(BAR_MAX_PERCENT * d.count / top),
+            "baseline_width": round(BAR_MAX_PERCENT * d.baseline / top),
             "text_bar": "█" * round(24 * d.count / top),
         }
         for d in digest.activity
@@ -150,7 +150,6 @@ def context_for(
         "subject": subject_for(digest),
         "preheader": preheader_for(digest),
         "bars": _bars(digest),
-        "bar_max": BAR_MAX_PX,
         "brand": BRAND,
         "language_list": ", ".join(language_name(code) for code in digest.totals.languages),
     }

@@ -303,7 +303,8 @@ class StoryItem:
         return [self.first, *self.also]
 
 
-def _ref(row: ArticleRow) -> SourceRef:
+def source_ref(row: ArticleRow) -> SourceRef:
+    """How a digest names one article: outlet, headline, link, language, time."""
     return SourceRef(
         article_id=row.id,
         outlet=one_line(row.outlet),
@@ -336,8 +337,8 @@ def build_item(story_id: int, rows: Sequence[ArticleRow]) -> StoryItem:
         headline_language=main.language,
         summary=[one_line(s) for s in extractive_summary(main.body, title=main.title)],
         summary_language=main.language,
-        first=_ref(ordered[0]),
-        also=[_ref(r) for r in ordered[1:]],
+        first=source_ref(ordered[0]),
+        also=[source_ref(r) for r in ordered[1:]],
         outlets=len({r.outlet for r in ordered}),
         independent_outlets=len({r.outlet for r in originals}),
         languages=sorted({r.language or "" for r in ordered} - {""}),

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 
+from extract.article.clean import tidy_text
 from reports.stories.features import normalize_text
 
 MAX_SENTENCES = 3
@@ -75,6 +76,7 @@ def extractive_summary(
     """Up to `max_sentences` sentences from the start of `text` (at least two when they fit)."""
     if not text:
         return []
+    text = tidy_text(text)
     headline = normalize_text(title or "")
     chosen: list[str] = []
     size = 0

@@ -207,3 +207,11 @@ def failing_feeds(con: duckdb.DuckDBPyConnection, *, min_errors: int = 1) -> lis
     )
     names = [d[0] for d in cur.description]
     return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
+def feed_counts(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
+    """(active feeds, of them never polled)."""
+    row = con.execute(
+        "SELECT count(*), count(*) FILTER (WHERE last_polled_at IS NULL) FROM feeds WHERE active"
+    ).fetchone()
+    return (int(row[0]), int(row[1])) if row else (0, 0)

@@ -2,7 +2,8 @@
 
 `clean_text` drops a first line repeating the title, short cross-link lines ("Related: ...",
 "Read more: ...") and short trailing page chrome ("Comments", "Share this article").
-`strip_boilerplate_tail` drops outlets' boilerplate tails from a stored text (donation appeals,
+`tidy_text` readies a text to be shown (wire end markers such as KCNA's "-0-" dropped, words
+glued by stripped markup separated). `strip_boilerplate_tail` drops outlets' boilerplate tails from a stored text (donation appeals,
 letters invitations, newsletter sign-ups, "follow us" and copyright lines): only trailing
 paragraphs are examined, and only short ones (a real closing paragraph that mentions a
 subscription is kept). Pure.
@@ -80,7 +81,7 @@ def clean_text(text: str, title: str | None = None) -> str:
             if _norm_tokens(line) == wanted:
                 del lines[i]
                 break
-    lines = [line for line in lines if not _is_cross_link(line)]
+    lines = [line for line in lines if not _is_cross_link(line) and not _WIRE_END.fullmatch(line)]
     while lines and (not lines[-1].strip() or _is_trailing_chrome(lines[-1])):
         lines.pop()
     while lines and not lines[0].strip():
@@ -89,6 +90,28 @@ def clean_text(text: str, title: str | None = None) -> str:
 
 
 _TOKEN: Final = re.compile(r"\w+")
+# A wire story's end marker, alone on a line or closing the last paragraph: KCNA's "-0-", the
+# "-30-" and "###" of press releases, "(END)" of Yonhap English, "(끝)", "/End/", "（完）".
+_END_MARK = r"(?:-0-|- 0 -|-30-|###|\(END\)|\(끝\)|/End/|/END/|（完）|\(完\))"
+_WIRE_END: Final = re.compile(rf"\s*{_END_MARK}\s*")
+_WIRE_END_TAIL: Final = re.compile(rf"\s+{_END_MARK}\s*$")
+# Words glued by stripped markup: "ComradeKim" (a run of at least four lower-case letters, then a
+# capital: "McDonald", "iPhone" and "YouTube" stay), and the leaders' names KCNA sets in bold
+# ("Kim Jong Unto the" -> "Kim Jong Un to the").
+_GLUED_CAPITAL: Final = re.compile(r"(?<=[a-z]{4})(?=[A-Z][a-z])")
+_GLUED_NAME: Final = re.compile(
+    r"\b(Kim (?:Jong[ -]Un|Il[ -]Sung|Jong[ -]Il|Jong[ -]Suk|Yo[ -]Jong))(?=[a-z]{2,}\b)"
+)
+
+
+def tidy_text(text: str) -> str:
+    """A text fit to show: wire end markers dropped, words glued by markup separated."""
+    lines = [
+        _WIRE_END_TAIL.sub("", line) for line in text.split("\n") if not _WIRE_END.fullmatch(line)
+    ]
+    tidied = "\n".join(lines)
+    tidied = _GLUED_CAPITAL.sub(" ", tidied)
+    return _GLUED_NAME.sub(r"\1 ", tidied).strip()
 
 
 _CROSS_LINK: Final = re.compile(

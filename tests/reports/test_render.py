@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -44,19 +45,76 @@ def article(
     )
 
 
-def digest_of(rows: list[ArticleRow], *, failing: list[FeedHealth] | None = None) -> Digest:
+def digest_of(
+    rows: list[ArticleRow],
+    *,
+    failing: list[FeedHealth] | None = None,
+    feeds: int = 10,
+    unpolled: int = 0,
+    seeds: list[ArticleRow] | None = None,
+) -> Digest:
     return compose_digest(
         WINDOW,
         window_rows=rows,
         story_rows=rows,
-        seeds=[],
+        seeds=seeds or [],
         earlier_rows=[],
         digest_keys={},
         daily_counts={date(2026, 11, 17): len(rows), date(2026, 11, 10): 4},
         failing_feeds=failing or [],
         generated_at=datetime(2026, 11, 23, 7, tzinfo=UTC),
         context=context_for(rows),
+        feeds=feeds,
+        unpolled_feeds=unpolled,
     )
+
+
+def failing(outlet: str, errors: int) -> FeedHealth:
+    return FeedHealth(
+        outlet=outlet,
+        url=f"https://{outlet.lower()}.example/rss",
+        errors=errors,
+        failing_since=datetime(2026, 11, 20, tzinfo=UTC),
+        last_error="HTTP 404 Not Found",
+        last_success=None,
+    )
+
+
+def test_a_week_with_nothing_shows_the_seed_articles_as_background() -> None:
+    seed = replace(
+        article(90, title="Putin arrives in North Korea", text="Putin landed in Pyongyang."),
+        is_seed=True,
+        source="Reaction",
+        published_at=datetime(2024, 6, 18, tzinfo=UTC),
+    )
+    empty = render_digest(digest_of([], seeds=[seed]))
+    for part in (empty.html, empty.text):
+        assert "Background" in part or "BACKGROUND" in part
+        assert "Putin arrives in North Korea" in part and "Reaction" in part
+    busy = render_digest(digest_of([article(1, title="Lavrov in Pyongyang")], seeds=[seed]))
+    assert "BACKGROUND" not in busy.text
+
+
+def test_source_health_says_what_is_true() -> None:
+    # One 404 at the last poll is named at once (with since when and why), not only after 3.
+    one = render_digest(digest_of([], failing=[failing("Tass", 1)], feeds=5))
+    for part in (one.html, one.text):
+        assert "Tass" in part and "HTTP 404 Not Found" in part and "1 poll in a row" in part
+        assert "4 of 5 feeds answered at their last polls, 1 failed" in part
+        assert "All feeds answered" not in part
+    # Feeds never polled are not "healthy".
+    fresh = render_digest(digest_of([], feeds=3, unpolled=3))
+    assert "All feeds answered" not in fresh.html + fresh.text
+    assert "3 not polled yet" in fresh.text
+    # Every feed down: said at the top, before any story.
+    down = render_digest(digest_of([], failing=[failing("A", 4), failing("B", 1)], feeds=2))
+    assert down.text.index(
+        "WARNING: no feed answered at its last poll (2 failed)"
+    ) < down.text.index("NEW DEVELOPMENTS")
+    assert "No feed answered at its last poll" in down.html
+    assert "A (DOWN)" in down.text and "B (DOWN)" not in down.text
+    healthy = render_digest(digest_of([], feeds=4))
+    assert "All feeds answered at their last polls." in healthy.html
 
 
 @pytest.fixture

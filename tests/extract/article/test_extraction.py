@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bench.extraction import page_counts
-from extract.article.clean import clean_text
+from extract.article.clean import clean_text, tidy_text
 from extract.article.encoding import decode_html
 from extract.article.extraction import (
     DEFAULT,
@@ -696,3 +696,38 @@ def test_short_text_takes_the_declared_language() -> None:
 def test_settings_refuse_precision_and_recall_together() -> None:
     with pytest.raises(ValueError, match="exclusive"):
         ExtractionSettings(favor_precision=True, favor_recall=True)
+
+
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        (
+            "Respected ComradeKim Jong Unto the Soviet people.",
+            "Respected Comrade Kim Jong Un to the Soviet people.",
+        ),
+        ("The talks ended. -0-", "The talks ended."),
+        ("First paragraph.\n-0-", "First paragraph."),
+        ("Seoul said so. (END)", "Seoul said so."),
+        ("회담이 열렸다. (끝)", "회담이 열렸다."),
+        (
+            "McDonald, iPhone, YouTube and JavaScript stay.",
+            "McDonald, iPhone, YouTube and JavaScript stay.",
+        ),
+        ("Kim Jong Un and Kim Il Sung Square stay.", "Kim Jong Un and Kim Il Sung Square stay."),
+    ],
+)
+def test_text_shown_to_analysts_loses_wire_debris(raw: str, shown: str) -> None:
+    assert tidy_text(raw) == shown
+
+
+def test_summaries_carry_no_wire_markers_or_glued_words() -> None:
+    from reports.summary import extractive_summary
+
+    text = (
+        "Pyongyang, November 16 (KCNA) -- Respected ComradeKim Jong Unto the Russian delegation "
+        "gave a speech at the banquet held in its honour on Saturday evening.\n"
+        "He wished the delegation every success in its work for the friendship. -0-"
+    )
+    summary = " ".join(extractive_summary(text))
+    assert "-0-" not in summary and "ComradeKim" not in summary and "Unto" not in summary
+    assert "Comrade Kim Jong Un to the Russian delegation" in summary
