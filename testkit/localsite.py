@@ -67,6 +67,9 @@ class LocalSite:
                 except (BrokenPipeError, ConnectionResetError):
                     pass
 
+            def do_POST(self) -> None:  # an API: a route's handler reads the body (rfile)
+                self.do_GET()
+
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
