@@ -92,7 +92,8 @@ class TermEntry:
 
 
 # keys of an entry in the file: its fields, with the forms under one key per language
-_ENTRY_KEYS = {f.name for f in fields(TermEntry)} - {"kind", "forms"} | set(LANGUAGES)
+# (the canonical id is written `ref`: `id` is the key of the Indonesian forms)
+_ENTRY_KEYS = {f.name for f in fields(TermEntry)} - {"kind", "forms", "id"} | {"ref"} | set(LANGUAGES)
 
 
 @dataclass(frozen=True)
@@ -261,9 +262,9 @@ def _parse_entry(kind: str, number: int, item: Any, source: str) -> TermEntry:
     group = item.get("group")
     if group is not None and not isinstance(group, str):
         raise TopicTermsError(f"{where}: group must be a string")
-    entity_id = item.get("id")
+    entity_id = item.get("ref")
     if entity_id is not None and not (isinstance(entity_id, str) and _ID.fullmatch(entity_id)):
-        raise TopicTermsError(f"{where}: id must look like 'person:putin' (type:name, lower case)")
+        raise TopicTermsError(f"{where}: ref must look like 'person:putin' (type:name, lower case)")
     kind_of = item.get("type")
     if kind_of is not None and kind_of not in TYPES:
         raise TopicTermsError(f"{where}: type must be one of {sorted(TYPES)}")
