@@ -194,7 +194,7 @@ def cluster_all(
 ) -> list[int]:
     batch = PairBatch(profiles, model.background)
     pairs = batch.candidates()
-    probabilities = model.probabilities(batch.features(pairs))
+    probabilities = model.score(batch, pairs)
     return average_linkage(len(profiles), pairs, probabilities.tolist(), threshold)
 
 
@@ -240,7 +240,7 @@ def choose_threshold(
             view = served([profiles[i] for i in test], gold, how, seed + 100 + s)
             batch = PairBatch(view, model.background)
             pairs = batch.candidates()
-            probabilities = model.probabilities(batch.features(pairs)).tolist()
+            probabilities = model.score(batch, pairs).tolist()
             for threshold in THRESHOLDS:
                 labelled = average_linkage(len(view), pairs, probabilities, threshold)
                 scores[threshold].append(bcubed(labelled, gold)[2])

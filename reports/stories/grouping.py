@@ -112,7 +112,7 @@ def cluster(
     """A cluster label per profile: average linkage over the model's pair probabilities."""
     batch = PairBatch(profiles, model.background)
     pairs = batch.candidates()
-    probabilities = model.probabilities(batch.features(pairs))
+    probabilities = model.score(batch, pairs)
     return average_linkage(
         len(profiles),
         pairs,

