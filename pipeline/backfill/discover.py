@@ -48,10 +48,19 @@ class FeedDiscovery:
         """The feed could not be read and nothing was found elsewhere: retry it next run."""
         return self.feed_unreadable and self.in_window == 0
 
+    @property
+    def how(self) -> str:
+        """The way back that worked, or why there was none (the summary's "method" column)."""
+        if self.method != "none":
+            return self.method
+        if self.feed_unreadable:
+            return "failed: feed unreadable"
+        return "none: no archive, paging or sitemap"
+
     def row(self, source: str | None) -> dict[str, object]:
         return {
             "feed": source or self.feed_url,
-            "method": self.method,
+            "method": self.how,
             "documents": self.documents,
             "in window": self.in_window,
             "new": self.new_entries,

@@ -55,7 +55,7 @@ def plan_backfill(
         ingest.sync_feeds(settings)  # a fresh database learns the feed list first
     now = utcnow()
     with connect(settings.db, lock_timeout=settings.lock_timeout_seconds) as con:
-        feeds = backfill_store.feeds_for_backfill(con, request.feeds)
+        feeds = backfill_store.feeds_for_backfill(con, request.feeds or None)
         if request.feeds:
             unknown = sorted(set(request.feeds) - {f["url"] for f in feeds})
             if unknown:
@@ -74,7 +74,7 @@ def plan_backfill(
                 mode=request.mode.value,
                 window_start=window.start,
                 window_end=window.end,
-                feed_urls=request.feeds,
+                feed_urls=request.feeds or None,
                 run_id=run_id,
                 now=now,
             )

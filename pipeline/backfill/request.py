@@ -60,8 +60,8 @@ class BackfillRequest(BaseModel):
         "paged feeds, sitemaps) and store them.",
         json_schema_extra={"title": "What to do"},
     )
-    feeds: list[str] | None = Field(
-        None,
+    feeds: list[str] = Field(
+        default_factory=list,
         title="Feeds",
         description="Feed URLs to limit the backfill to, as in the feed list. "
         "Empty: every active feed.",
@@ -80,13 +80,15 @@ class BackfillRequest(BaseModel):
         "publication date) and deliver it like the weekly digest (SMTP, or the outbox).",
     )
 
+    @field_validator("feeds", mode="before")
+    @classmethod
+    def _no_feeds(cls, value: object) -> object:
+        return [] if value is None else value  # an older run's "None": every active feed
+
     @field_validator("feeds")
     @classmethod
-    def _clean_feeds(cls, value: list[str] | None) -> list[str] | None:
-        if value is None:
-            return None
-        cleaned = list(dict.fromkeys(v.strip() for v in value if v and v.strip()))
-        return cleaned or None
+    def _clean_feeds(cls, value: list[str]) -> list[str]:
+        return list(dict.fromkeys(v.strip() for v in value if v and v.strip()))
 
     @model_validator(mode="after")
     def _ordered(self) -> BackfillRequest:

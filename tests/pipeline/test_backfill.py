@@ -136,7 +136,7 @@ def test_request_validates_and_describes_itself() -> None:
         BackfillRequest(start="2024-06-31", end=date(2024, 7, 1))  # type: ignore[arg-type]
     with pytest.raises(ValueError):
         BackfillRequest(start=date(2024, 6, 1), end=date(2024, 6, 2), mode="rescrape")  # type: ignore[arg-type]
-    assert BackfillRequest(start=date(2024, 6, 1), end=date(2024, 6, 1), feeds=[]).feeds is None
+    assert BackfillRequest(start=date(2024, 6, 1), end=date(2024, 6, 1), feeds=[]).feeds == []
 
 
 def test_window_follows_the_time_zone() -> None:
@@ -440,6 +440,11 @@ def test_a_feed_that_cannot_be_read_is_retried_by_the_next_run(
     summary = run_all(settings, JUNE_2024)
     assert summary is not None and summary.unread_feeds == 1 and summary.changed == 2
     assert "run it again" in summary.describe()
+    # The summary says which feed failed, not "method none" for it.
+    methods = sorted(str(r["method"]) for r in summary.rows)
+    assert methods[0].startswith("failed") and not methods[1].startswith(("failed", "none")), (
+        methods
+    )
     assert query(settings, "SELECT status, feeds_done FROM backfill_jobs") == [
         ("running", [feeds["one"]])
     ]
