@@ -363,7 +363,7 @@ def backfill(
             start=start.date(),
             end=end.date(),
             mode=chosen,
-            feeds=feed,
+            feeds=feed or [],
             dry_run=dry_run,
             digest=with_digest,
         )
