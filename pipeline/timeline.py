@@ -1,0 +1,148 @@
+"""The timeline step: one entry per development, rebuilt from the stories, and its overrides.
+
+    refresh_timeline(settings)                      -> TimelineRun (after stories are assigned)
+    set_category(settings, story_id, "arms")        -> the analyst's choice, kept across rebuilds
+    read_timeline(settings, since=..., category=..) -> the entries, oldest first
+
+The entries are decided by `reports.timeline` (first report, outlets, languages, actors, places,
+category by rules); this step reads each story's reports in one short connection, builds the
+entries and writes them in another. The gazetteer and story model are the settings' own, read
+once per process.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from itertools import groupby
+from pathlib import Path
+from typing import Any
+
+from extract.relevance.terms import load_topic_terms
+from pipeline.clock import utcnow
+from pipeline.settings import Settings
+from reports.select import ArticleRow
+from reports.stories.entities import EntityReader
+from reports.stories.grouping import StoryContext
+from reports.stories.model import load_model
+from reports.timeline import CATEGORIES, TimelineEntry, category_slug, timeline_entry
+from store import timeline as timeline_store
+from store.db import connect
+
+
+class TimelineError(ValueError):
+    """A request the timeline cannot satisfy (an unknown story or category): one line for users."""
+
+
+@dataclass(frozen=True)
+class TimelineRun:
+    entries: int
+    by_category: dict[str, int]
+    elapsed_ms: float
+
+
+@lru_cache(maxsize=2)
+def _context(gazetteer: Path, model: Path, _mtimes: tuple[float, float]) -> StoryContext:
+    return StoryContext(EntityReader(load_topic_terms(gazetteer)), load_model(model), {})
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+def timeline_context(settings: Settings) -> StoryContext:
+    """The gazetteer reader (and story model) entries are read with; no sentence vectors needed."""
+    paths = (settings.gazetteer, settings.story_model)
+    return _context(*paths, (_mtime(paths[0]), _mtime(paths[1])))
+
+
+def entry_record(entry: TimelineEntry) -> dict[str, Any]:
+    first = entry.first
+    return {
+        "story_id": entry.story_id,
+        "headline": entry.headline,
+        "gist": entry.gist,
+        "first_article_id": first.id,
+        "first_title": first.title,
+        "first_url": first.url,
+        "first_outlet": first.outlet,
+        "first_language": first.language,
+        "first_reported_at": entry.first_reported_at,
+        "last_reported_at": entry.last_reported_at,
+        "reports": entry.reports,
+        "outlets": list(entry.outlets),
+        "languages": list(entry.languages),
+        "actors": list(entry.actors),
+        "places": list(entry.places),
+        "rule_category": entry.category,
+        "rule_reason": entry.reason,
+    }
+
+
+def build_entries(settings: Settings) -> list[TimelineEntry]:
+    """Every story's timeline entry, from what the database holds now."""
+    with connect(settings.db, lock_timeout=settings.lock_timeout_seconds) as con:
+        records = timeline_store.story_reports(con)
+    context = timeline_context(settings)
+    return [
+        timeline_entry(int(story), [ArticleRow.from_record(r) for r in group], context)
+        for story, group in groupby(records, key=lambda r: r["story_id"])
+    ]
+
+
+def refresh_timeline(settings: Settings, *, now: datetime | None = None) -> TimelineRun:
+    """Rebuild the timeline from the stories (overrides untouched); cheap to repeat."""
+    started = time.perf_counter()
+    entries = build_entries(settings)
+    with connect(settings.db, lock_timeout=settings.lock_timeout_seconds) as con:
+        timeline_store.save_timeline(con, [entry_record(e) for e in entries], now=now or utcnow())
+        stored = timeline_store.timeline(con)
+    counts = Counter(r["category"] for r in stored)
+    return TimelineRun(
+        entries=len(stored),
+        by_category={slug: counts[slug] for slug in CATEGORIES if counts[slug]},
+        elapsed_ms=(time.perf_counter() - started) * 1000,
+    )
+
+
+def set_category(settings: Settings, story_id: int, category: str | None) -> str | None:
+    """Keep an analyst's category for a development ("rules" or None: back to the rules);
+    returns the slug kept. Unknown stories and categories raise `TimelineError`."""
+    slug = None
+    if category is not None and category.strip().lower() not in {"rules", "auto"}:
+        try:
+            slug = category_slug(category)
+        except ValueError as exc:
+            raise TimelineError(str(exc)) from exc
+    with connect(settings.db, lock_timeout=settings.lock_timeout_seconds) as con:
+        if not timeline_store.set_override(con, story_id, slug, now=utcnow()):
+            raise TimelineError(
+                f"no development {story_id} in the timeline (run `newswatch timeline build`)"
+            )
+    return slug
+
+
+def read_timeline(
+    settings: Settings,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    category: str | None = None,
+) -> list[dict[str, Any]]:
+    """The stored timeline, oldest first, each entry with its effective `category`."""
+    slug = None
+    if category is not None:
+        try:
+            slug = category_slug(category)
+        except ValueError as exc:
+            raise TimelineError(str(exc)) from exc
+    if since and until and until <= since:
+        raise TimelineError("--until must be after --since")
+    with connect(settings.db, lock_timeout=settings.lock_timeout_seconds) as con:
+        return timeline_store.timeline(con, since=since, until=until, category=slug)
