@@ -115,6 +115,14 @@ class Settings(BaseSettings):
         3, ge=1, description="failed polls in a row after which the digest flags a feed as down"
     )
 
+    # The archive site (pipeline/site.py)
+    site_dir: Path = Field(
+        Path("data/site"), description="where `newswatch site build` writes the site"
+    )
+    site_url: str | None = Field(
+        None, description="public address of the site; the digest then links to its pages"
+    )
+
     @field_validator("digest_to", mode="before")
     @classmethod
     def _split_recipients(cls, value: Any) -> Any:

@@ -19,16 +19,18 @@ from datetime import datetime
 from functools import lru_cache
 from itertools import groupby
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from extract.relevance.terms import load_topic_terms
 from pipeline.clock import utcnow
 from pipeline.settings import Settings
 from reports.select import ArticleRow
+from reports.site.render import development_path
 from reports.stories.entities import EntityReader
 from reports.stories.grouping import StoryContext
 from reports.stories.model import load_model
 from reports.timeline import CATEGORIES, TimelineEntry, category_slug, timeline_entry
+from reports.timeline_export import TimelineFormat, write_timeline
 from store import timeline as timeline_store
 from store.db import connect
 
@@ -146,3 +148,27 @@ def read_timeline(
         raise TimelineError("--until must be after --since")
     with connect(settings.db, lock_timeout=settings.lock_timeout_seconds) as con:
         return timeline_store.timeline(con, since=since, until=until, category=slug)
+
+
+def export_timeline(
+    settings: Settings,
+    fmt: str,
+    stream: IO[str],
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    category: str | None = None,
+) -> int:
+    """Write the timeline as CSV, JSON Lines or iCalendar (`reports.timeline_export`), with each
+    development's page address when `site_url` is set; returns how many were written."""
+    try:
+        kind = TimelineFormat(fmt.lower())
+    except ValueError as exc:
+        choices = ", ".join(f.value for f in TimelineFormat)
+        raise TimelineError(f"unknown format {fmt!r}: one of {choices}") from exc
+    entries = read_timeline(settings, since=since, until=until, category=category)
+    pages = {}
+    if settings.site_url:
+        base = settings.site_url.rstrip("/")
+        pages = {int(e["story_id"]): f"{base}/{development_path(e['story_id'])}" for e in entries}
+    return write_timeline(entries, kind, stream, pages=pages, now=utcnow())
