@@ -35,7 +35,10 @@ UntilOption = Annotated[
 CategoryOption = Annotated[str | None, typer.Option("--category", help=CATEGORY_HELP)]
 SiteDirOption = Annotated[
     Path | None,
-    typer.Option("--site-dir", help="Site folder [env: NEWSWATCH_SITE_DIR; default data/site]"),
+    typer.Option(
+        "--site-dir",
+        help="Site folder [env: NEWSWATCH_SITE_DIR; default: site/ beside the database]",
+    ),
 ]
 
 
@@ -157,7 +160,7 @@ def site_serve(
         server = site.site_server(settings, port)
     except (site.SiteError, OSError) as exc:
         raise fail(str(exc), 2) from exc
-    out.print(f"serving {settings.site_dir} at http://127.0.0.1:{port}/ (Ctrl-C stops)")
+    out.print(f"serving {settings.site_folder} at http://127.0.0.1:{port}/ (Ctrl-C stops)")
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -1,4 +1,4 @@
-"""The archive site step: refresh the timeline, render the site, write it to `settings.site_dir`.
+"""The archive site step: refresh the timeline, render the site, write it to `settings.site_folder`.
 
     build_site(settings)            -> SiteBuild (called by `newswatch site build` and the weekly
                                        flow after delivery)
@@ -110,9 +110,9 @@ def gather_site(settings: Settings) -> SiteData:
 
 
 def build_site(settings: Settings, *, folder: Path | None = None) -> SiteBuild:
-    """Render the whole site into `folder` (default `settings.site_dir`), replacing the old one."""
+    """Render the whole site into `folder` (default `settings.site_folder`), replacing the old one."""
     started = time.perf_counter()
-    target = Path(folder or settings.site_dir)
+    target = Path(folder or settings.site_folder)
     data = gather_site(settings)
     files = render_site(data)
     _check_replaceable(target)
@@ -174,7 +174,7 @@ def site_server(
     settings: Settings, port: int, *, host: str = "127.0.0.1"
 ) -> http.server.HTTPServer:
     """A static file server over the built site (call `serve_forever()`); loopback by default."""
-    folder = Path(settings.site_dir)
+    folder = Path(settings.site_folder)
     if not (folder / "index.html").is_file():
         raise SiteError(f"no site in {folder}: run `newswatch site build` first")
     handler = functools.partial(_QuietHandler, directory=str(folder))
