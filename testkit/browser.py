@@ -27,6 +27,7 @@ from playwright.sync_api import Page, Playwright, Route, sync_playwright
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 HEIGHT = 900
+TIMEOUT_MS = 10_000  # for an element to appear or a page to load: local pages are quick
 
 
 class BrowserMissing(RuntimeError):
@@ -140,6 +141,7 @@ class Browser:
             raise RuntimeError("use Browser() in a with block")
         url = target.resolve().as_uri() if isinstance(target, Path) else str(target)
         page = self._chromium.new_page(viewport={"width": width, "height": height})
+        page.set_default_timeout(TIMEOUT_MS)
         page.route("**/*", _loopback_only)
         wrapped = BrowserPage(page)
         page.goto(url, wait_until="load")

@@ -55,3 +55,18 @@ def test_the_check_sees_a_page_that_overflows(tmp_path: Path) -> None:
     with Browser() as browser:
         page = browser.open(wide, width=390)
         assert page.overflows() and page.scroll_width() >= 500
+
+
+def test_the_browser_never_leaves_loopback(tmp_path: Path) -> None:
+    """A page that reaches for an outside address is refused; the tests stay on this machine."""
+    page_file = tmp_path / "reach.html"
+    page_file.write_text(
+        "<!DOCTYPE html><title>waiting</title><script>"
+        'fetch("http://203.0.113.9/x").then(() => { document.title = "reached"; },'
+        ' () => { document.title = "blocked"; });</script>',
+        encoding="utf-8",
+    )
+    with Browser() as browser:
+        page = browser.open(page_file, width=390)
+        page.page.wait_for_function("document.title !== 'waiting'")
+        assert page.page.title() == "blocked"
