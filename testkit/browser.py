@@ -45,21 +45,23 @@ def chromium_path() -> str:
     )
 
 
-def _loopback_only(route: Route) -> None:
-    parts = urlsplit(route.request.url)
-    if parts.scheme in {"file", "data", "about", "blob"} or parts.hostname in LOCAL_HOSTS:
-        route.continue_()
-    else:
-        route.abort("blockedbyclient")
-
-
 class BrowserPage:
     """One open page at a fixed viewport width."""
 
     def __init__(self, page: Page) -> None:
         self.page = page
         self.errors: list[str] = []
+        self.refused: list[str] = []  # requests to anything but loopback, refused
         page.on("pageerror", lambda exc: self.errors.append(str(exc)))
+        page.route("**/*", self._loopback_only)
+
+    def _loopback_only(self, route: Route) -> None:
+        parts = urlsplit(route.request.url)
+        if parts.scheme in {"file", "data", "about", "blob"} or parts.hostname in LOCAL_HOSTS:
+            route.continue_()
+        else:
+            self.refused.append(route.request.url)
+            route.abort("blockedbyclient")
 
     @property
     def url(self) -> str:
@@ -142,7 +144,6 @@ class Browser:
         url = target.resolve().as_uri() if isinstance(target, Path) else str(target)
         page = self._chromium.new_page(viewport={"width": width, "height": height})
         page.set_default_timeout(TIMEOUT_MS)
-        page.route("**/*", _loopback_only)
         wrapped = BrowserPage(page)
         page.goto(url, wait_until="load")
         return wrapped

@@ -69,4 +69,4 @@ def test_the_browser_never_leaves_loopback(tmp_path: Path) -> None:
     with Browser() as browser:
         page = browser.open(page_file, width=390)
         page.page.wait_for_function("document.title !== 'waiting'")
-        assert page.page.title() == "blocked"
+        assert page.page.title() == "blocked" and page.refused == ["http://203.0.113.9/x"]
