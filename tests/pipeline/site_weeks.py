@@ -38,3 +38,37 @@ def two_weeks_delivered(tmp: Path, **overrides: Any) -> Settings:
         sent = delivery.deliver_digest(settings, built, resend=False)
         assert sent.status in {"sent", "written"}, sent.detail
     return settings
+
+
+def take_screenshots(folder: Path) -> list[Path]:
+    """The README's screenshots of the archive site, built from the two fixture weeks:
+
+        .venv/bin/python -m tests.pipeline.site_weeks docs/img
+    """
+    import tempfile
+
+    from pipeline import site
+    from testkit.browser import Browser
+
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = two_weeks_delivered(Path(tmp))
+        site.build_site(settings)
+        root = settings.site_folder
+        lavrov = next(p for p in (root / "developments").iterdir() if "Лавров" in p.read_text())
+        shots = []
+        with Browser() as browser:
+            timeline = browser.open(root / "timeline.html", width=1200)
+            shots.append(timeline.screenshot(folder / "site-timeline.png"))
+            page = browser.open(lavrov, width=390)
+            shots.append(page.screenshot(folder / "site-development-390.png"))
+            search = browser.open(root / "search.html", width=1200)
+            search.type("#q", "라브로프")
+            shots.append(search.screenshot(folder / "site-search.png", full_page=False))
+        return shots
+
+
+if __name__ == "__main__":
+    import sys
+
+    for shot in take_screenshots(Path(sys.argv[1] if len(sys.argv) > 1 else "docs/img")):
+        print(shot)
