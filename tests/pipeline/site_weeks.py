@@ -43,7 +43,7 @@ def two_weeks_delivered(tmp: Path, **overrides: Any) -> Settings:
 def take_screenshots(folder: Path) -> list[Path]:
     """The README's screenshots of the archive site, built from the two fixture weeks:
 
-        .venv/bin/python -m tests.pipeline.site_weeks docs/img
+    .venv/bin/python -m tests.pipeline.site_weeks docs/img
     """
     import tempfile
 
