@@ -73,7 +73,7 @@ RULES: dict[str, tuple[str, float]] = {
     "event:casualties": ("military", 1.5),
     "event:prisoners_of_war": ("military", 2.0),
     "event:demining": ("military", 1.5),
-    "place:kursk": ("military", 1.5),
+    "place:kursk": ("military", 0.5),  # the same word is also event:kursk_deployment
     "place:sudzha": ("military", 1.5),
     "place:belgorod": ("military", 1.0),
     "place:kharkiv": ("military", 0.8),
@@ -104,7 +104,7 @@ RULES: dict[str, tuple[str, float]] = {
     "equipment:drones": ("arms", 1.2),
     "equipment:air_defence": ("arms", 1.5),
     # technology and space
-    "event:technology_transfer": ("technology", 2.0),
+    "event:technology_transfer": ("technology", 1.2),  # often the suspected price, in passing
     "event:satellite_launch": ("technology", 2.0),
     "equipment:reconnaissance_satellite": ("technology", 2.0),
     "equipment:malligyong": ("technology", 2.0),
@@ -203,11 +203,13 @@ def categorise(readings: Sequence[Entities], label: Mapping[str, str] | None = N
     order = list(CATEGORIES)
     best = max(scores, key=lambda c: (scores[c], -order.index(c)))
     total = len(readings)
-    decided = sorted(reports[best].items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_REASONS]
-    parts = [
-        f"{label.get(i, i.split(':', 1)[-1])} in {n} of {total} report{'s' if total != 1 else ''}"
-        for i, n in decided
-    ]
+    named: dict[str, int] = {}  # by label: two ids of one word ("Kursk") are named once
+    for entity_id, n in reports[best].items():
+        name = label.get(entity_id, entity_id.split(":", 1)[-1])
+        named[name] = max(n, named.get(name, 0))
+    decided = sorted(named.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_REASONS]
+    plural = "s" if total != 1 else ""
+    parts = [f"{name} in {n} of {total} report{plural}" for name, n in decided]
     return Categorised(best, ", ".join(parts), dict(scores))
 
 
