@@ -106,6 +106,30 @@ def timeline_set_category(
     out.print(f"development {story_id}: {what}", highlight=False)
 
 
+@timeline_app.command("import-categories")
+def timeline_import_categories(
+    path: Annotated[
+        Path, typer.Argument(metavar="FILE", help="CSV with story_id and category columns.")
+    ],
+    db: DbOption = None,
+) -> None:
+    """Analysts' categories from a file: an edited `timeline export --format csv` works."""
+    settings = settings_or_exit(db=db)
+    try:
+        done = timeline.import_categories(settings, path)
+    except timeline.TimelineError as exc:
+        raise fail(str(exc), 2) from exc
+    for problem in done.problems:
+        err.print(f"skipped: {problem}", highlight=False, markup=False)
+    out.print(
+        f"{done.overridden} developments filed by the file's category, {done.ruled} by the rules'"
+        + (f"; {len(done.problems)} rows skipped" if done.problems else ""),
+        highlight=False,
+    )
+    if done.problems:
+        raise typer.Exit(1)
+
+
 @timeline_app.command("export")
 def timeline_export(
     db: DbOption = None,

@@ -12,6 +12,7 @@ once per process.
 
 from __future__ import annotations
 
+import csv
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -172,3 +173,43 @@ def export_timeline(
         base = settings.site_url.rstrip("/")
         pages = {int(e["story_id"]): f"{base}/{development_path(e['story_id'])}" for e in entries}
     return write_timeline(entries, kind, stream, pages=pages, now=utcnow())
+
+
+@dataclass(frozen=True)
+class CategoryImport:
+    overridden: int  # developments now filed by the analyst's choice
+    ruled: int  # back to (or left with) the rules' category, which the file agrees with
+    problems: list[str]  # one line per row that was not used
+
+
+def import_categories(settings: Settings, path: Path) -> CategoryImport:
+    """Analysts' categories from a CSV file with `story_id` and `category` columns (an edited
+    `newswatch timeline export --format csv` works as it is). A category equal to the rules' clears
+    any override; bad rows are reported and skipped, the good ones kept."""
+    try:
+        with path.open(encoding="utf-8", newline="") as stream:
+            reader = csv.DictReader(stream)
+            if not reader.fieldnames or not {"story_id", "category"} <= set(reader.fieldnames):
+                raise TimelineError(f"{path}: needs the columns story_id and category (a CSV file)")
+            rows = list(reader)
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise TimelineError(f"cannot read {path}: {exc}") from exc
+    problems: list[str] = []
+    wanted: dict[int, str] = {}
+    for line, row in enumerate(rows, start=2):
+        try:
+            story_id = int((row.get("story_id") or "").strip())
+            wanted[story_id] = category_slug(row.get("category") or "")
+        except ValueError as exc:
+            problems.append(f"line {line}: {exc}")
+    overridden = ruled = 0
+    with connect(settings.db, lock_timeout=settings.lock_timeout_seconds) as con:
+        rules = {int(e["story_id"]): e["rule_category"] for e in timeline_store.timeline(con)}
+        for story_id, slug in wanted.items():
+            if story_id not in rules:
+                problems.append(f"no development {story_id} in the timeline")
+                continue
+            keep = None if slug == rules[story_id] else slug
+            timeline_store.set_override(con, story_id, keep, now=utcnow())
+            overridden, ruled = overridden + (keep is not None), ruled + (keep is None)
+    return CategoryImport(overridden, ruled, problems)

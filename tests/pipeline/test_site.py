@@ -171,3 +171,32 @@ def test_timeline_export_in_three_formats(delivered: Settings, tmp_path: Path) -
 
     wrong = runner.invoke(app, ["timeline", "export", "--db", db, "--format", "xml"])
     assert wrong.exit_code == 2 and "unknown format 'xml'" in wrong.output
+
+
+def test_categories_from_an_edited_export(delivered: Settings, tmp_path: Path) -> None:
+    runner = CliRunner()
+    db = str(delivered.db)
+    exported = tmp_path / "timeline.csv"
+    assert (
+        runner.invoke(app, ["timeline", "export", "--db", db, "-o", str(exported)]).exit_code == 0
+    )
+    rows = list(csv.DictReader(exported.open(encoding="utf-8")))
+    wonsan = next(r for r in rows if "Wonsan" in r["headline"])
+    wonsan["category"] = "people and culture"
+    rows.append({**rows[0], "story_id": "999999"})
+    rows.append({**rows[0], "category": "weather"})
+    with exported.open("w", encoding="utf-8", newline="") as stream:
+        writer = csv.DictWriter(stream, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    done = runner.invoke(app, ["timeline", "import-categories", str(exported), "--db", db])
+    assert done.exit_code == 1  # some rows were bad: said, and the good ones kept
+    assert "1 developments filed by the file's category" in done.output
+    assert "no development 999999" in done.output and "unknown category 'weather'" in done.output
+    [people] = timeline.read_timeline(delivered, category="people")
+    assert str(people["story_id"]) == wonsan["story_id"] and people["overridden"]
+    timeline.set_category(delivered, people["story_id"], "rules")
+    not_csv = tmp_path / "notes.txt"
+    not_csv.write_text("hello\n", encoding="utf-8")
+    bad = runner.invoke(app, ["timeline", "import-categories", str(not_csv), "--db", db])
+    assert bad.exit_code == 2 and "needs the columns story_id and category" in bad.output
