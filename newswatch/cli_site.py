@@ -175,11 +175,12 @@ def site_build(db: DbOption = None, site_dir: SiteDirOption = None) -> None:
 
 @site_app.command("serve")
 def site_serve(
+    db: DbOption = None,
     site_dir: SiteDirOption = None,
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1.", min=1, max=65535)] = 8008,
 ) -> None:
     """Serve the built site on http://127.0.0.1:PORT/ until Ctrl-C."""
-    settings = settings_or_exit(site_dir=site_dir)
+    settings = settings_or_exit(db=db, site_dir=site_dir)
     try:
         server = site.site_server(settings, port)
     except (site.SiteError, OSError) as exc:

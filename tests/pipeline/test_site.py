@@ -200,3 +200,36 @@ def test_categories_from_an_edited_export(delivered: Settings, tmp_path: Path) -
     not_csv.write_text("hello\n", encoding="utf-8")
     bad = runner.invoke(app, ["timeline", "import-categories", str(not_csv), "--db", db])
     assert bad.exit_code == 2 and "needs the columns story_id and category" in bad.output
+
+
+def test_site_serve_answers_on_loopback_until_stopped(delivered: Settings) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    from tests.reports.smtp import free_port
+
+    site.build_site(delivered)
+    port = free_port()
+    command = [sys.executable, "-m", "newswatch", "site", "serve", "--db", str(delivered.db)]
+    server = subprocess.Popen(
+        [*command, "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                answer = httpx.get(f"http://127.0.0.1:{port}/timeline.html", timeout=2)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline and server.poll() is None, "serve did not start"
+                time.sleep(0.2)
+        assert answer.status_code == 200 and "Timeline of developments" in answer.text
+        assert httpx.get(f"http://127.0.0.1:{port}/nothing.html", timeout=2).status_code == 404
+    finally:
+        server.send_signal(signal.SIGINT)
+        output, _ = server.communicate(timeout=20)
+    assert server.returncode == 0 and b"serving" in output and b"Traceback" not in output
