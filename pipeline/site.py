@@ -31,7 +31,6 @@ from reports.site.render import (
     SiteDevelopment,
     SiteReport,
     SiteWeek,
-    development_path,
     render_site,
 )
 from reports.stories.gist import gist
@@ -156,13 +155,6 @@ def _swap(fresh: Path, target: Path) -> None:
     fresh.rename(target)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
-
-
-def development_url(settings: Settings, story_id: int) -> str | None:
-    """The public address of a development's page, when `site_url` is set."""
-    if not settings.site_url:
-        return None
-    return f"{settings.site_url.rstrip('/')}/{development_path(story_id)}"
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):

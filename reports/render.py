@@ -25,6 +25,7 @@ import jinja2
 
 from reports.compose import Digest
 from reports.select import language_name, one_line, safe_link
+from reports.site.render import development_path
 
 BAR_MAX_PERCENT = 100  # bars are a share of the chart cell, so the chart fits any width
 BRAND = "Russia–North Korea"
@@ -133,7 +134,7 @@ def _bars(digest: Digest) -> list[dict[str, Any]]:
     ]
 
 
-def site_links(site_url: str | None) -> dict[str, str] | None:
+def site_links(site_url: str | None) -> dict[str, Any] | None:
     """Where the archive site's pages are (`site_url` set): its timeline and, per story, its page
     (`reports.site.render` lays them out); None without a site or with a non-web address."""
     base = safe_link(site_url)
@@ -143,7 +144,7 @@ def site_links(site_url: str | None) -> dict[str, str] | None:
     return {
         "base": base,
         "timeline": f"{base}/timeline.html",
-        "developments": f"{base}/developments/",
+        "development": lambda story_id: f"{base}/{development_path(story_id)}",
     }
 
 

@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from reports.select import ArticleRow, language_name
+from reports.select import ArticleRow
 from reports.stories.entities import Entities
 from reports.stories.gist import PLAIN, gist
 from reports.stories.grouping import StoryContext
@@ -267,7 +267,3 @@ def timeline_entry(
         category=decided.category,
         reason=decided.reason,
     )
-
-
-def language_names(codes: Sequence[str]) -> str:
-    return ", ".join(language_name(c) for c in codes)

@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from importlib import resources
@@ -90,7 +90,6 @@ class SiteData:
     developments: Sequence[SiteDevelopment]
     generated_at: datetime
     timezone: str = "UTC"
-    extra: Mapping[str, str] = field(default_factory=dict)
 
 
 def slug(key: str) -> str:
