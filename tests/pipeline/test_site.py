@@ -233,3 +233,11 @@ def test_site_serve_answers_on_loopback_until_stopped(delivered: Settings) -> No
         server.send_signal(signal.SIGINT)
         output, _ = server.communicate(timeout=20)
     assert server.returncode == 0 and b"serving" in output and b"Traceback" not in output
+
+
+def test_a_fresh_database_builds_an_empty_site_that_says_so(tmp_path: Path) -> None:
+    fresh = load_settings(db=tmp_path / "fresh" / "news.duckdb")
+    built = site.build_site(fresh)
+    assert (built.weeks, built.developments) == (0, 0)
+    assert "No digest has been sent yet." in (built.folder / "index.html").read_text("utf-8")
+    assert json.loads((built.folder / "search-index.json").read_text("utf-8")) == []
