@@ -49,12 +49,20 @@ def register(app: typer.Typer) -> None:
 
 
 @timeline_app.command("build")
-def timeline_build(db: DbOption = None) -> None:
-    """Rebuild the timeline from the stories (analysts' categories are kept)."""
+def timeline_build(
+    db: DbOption = None,
+    every: Annotated[
+        bool, typer.Option("--all", help="Decide every entry again, not only changed stories.")
+    ] = False,
+) -> None:
+    """Bring the timeline up to date with the stories (analysts' categories are kept)."""
     settings = settings_or_exit(db=db)
-    run = timeline.refresh_timeline(settings)
+    run = timeline.refresh_timeline(settings, full=every)
     counts = ", ".join(f"{CATEGORIES[c]} {n}" for c, n in run.by_category.items()) or "none"
-    out.print(f"timeline: {run.entries} developments ({counts})", highlight=False)
+    out.print(
+        f"timeline: {run.entries} developments, {run.rebuilt} decided now ({counts})",
+        highlight=False,
+    )
 
 
 @timeline_app.command("list")

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from pipeline.clock import utcnow
 from pipeline.settings import Settings
-from pipeline.timeline import refresh_timeline, timeline_context
+from pipeline.timeline import refresh_timeline
 from reports.select import ArticleRow
 from reports.site.render import (
     SiteData,
@@ -33,7 +33,6 @@ from reports.site.render import (
     SiteWeek,
     render_site,
 )
-from reports.stories.gist import gist
 from store import site as site_store
 from store import timeline as timeline_store
 from store.db import connect
@@ -71,7 +70,6 @@ def gather_site(settings: Settings) -> SiteData:
     for d in sorted(digests, key=lambda d: d["window_start"]):
         for story_id in d["story_ids"]:
             weeks_of[int(story_id)].append(str(d["window_key"]))
-    context = timeline_context(settings)
     developments = []
     for story_id, group in groupby(records, key=lambda r: int(r["story_id"])):
         if story_id not in entries:
@@ -85,7 +83,7 @@ def gather_site(settings: Settings) -> SiteData:
                 outlet=r.outlet,
                 language=r.language,
                 when=r.when,
-                gist=gist([r], context),
+                gist=entries[story_id]["report_gists"].get(r.id),
                 copy_of=r.duplicate_of,
             )
             for r in rows

@@ -13,8 +13,11 @@ once per process.
 from __future__ import annotations
 
 import csv
+import hashlib
+import json
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -30,7 +33,7 @@ from reports.site.render import development_path
 from reports.stories.entities import EntityReader
 from reports.stories.grouping import StoryContext
 from reports.stories.model import load_model
-from reports.timeline import CATEGORIES, TimelineEntry, category_slug, timeline_entry
+from reports.timeline import CATEGORIES, RULES, TimelineEntry, category_slug, timeline_entry
 from reports.timeline_export import TimelineFormat, write_timeline
 from store import timeline as timeline_store
 from store.db import connect
@@ -43,6 +46,7 @@ class TimelineError(ValueError):
 @dataclass(frozen=True)
 class TimelineRun:
     entries: int
+    rebuilt: int  # of them decided again now (new or changed stories)
     by_category: dict[str, int]
     elapsed_ms: float
 
@@ -85,13 +89,32 @@ def entry_record(entry: TimelineEntry) -> dict[str, Any]:
         "places": list(entry.places),
         "rule_category": entry.category,
         "rule_reason": entry.reason,
+        "report_gists": json.dumps({str(k): v for k, v in entry.report_gists.items()}),
     }
 
 
-def build_entries(settings: Settings) -> list[TimelineEntry]:
-    """Every story's timeline entry, from what the database holds now."""
+def rules_version(settings: Settings) -> str:
+    """A fingerprint of what decides an entry: the rules, the categories and the gazetteer. An
+    entry decided under another one is rebuilt."""
+    return _rules_version(settings.gazetteer, _mtime(settings.gazetteer))
+
+
+@lru_cache(maxsize=2)
+def _rules_version(gazetteer: Path, _mtime: float) -> str:
+    digest = hashlib.sha256(json.dumps([RULES, CATEGORIES], sort_keys=True).encode())
+    try:
+        digest.update(gazetteer.read_bytes())
+    except OSError:
+        digest.update(b"no gazetteer")
+    return digest.hexdigest()[:16]
+
+
+def build_entries(
+    settings: Settings, story_ids: Sequence[int] | None = None
+) -> list[TimelineEntry]:
+    """The timeline entries of these stories (all when None), from what the database holds now."""
     with connect(settings.db, lock_timeout=settings.lock_timeout_seconds) as con:
-        records = timeline_store.story_reports(con)
+        records = timeline_store.story_reports(con, story_ids)
     context = timeline_context(settings)
     return [
         timeline_entry(int(story), [ArticleRow.from_record(r) for r in group], context)
@@ -99,16 +122,27 @@ def build_entries(settings: Settings) -> list[TimelineEntry]:
     ]
 
 
-def refresh_timeline(settings: Settings, *, now: datetime | None = None) -> TimelineRun:
-    """Rebuild the timeline from the stories (overrides untouched); cheap to repeat."""
+def refresh_timeline(
+    settings: Settings, *, now: datetime | None = None, full: bool = False
+) -> TimelineRun:
+    """Bring the timeline up to date with the stories (overrides untouched): the entries of new
+    or changed stories, or of every story when `full` or when the rules or gazetteer changed.
+    Cheap to repeat."""
     started = time.perf_counter()
-    entries = build_entries(settings)
+    version = rules_version(settings)
+    stale: list[int] | None = None
+    if not full:
+        with connect(settings.db, lock_timeout=settings.lock_timeout_seconds) as con:
+            stale = timeline_store.stale_stories(con, version)
+    entries = build_entries(settings, stale) if stale is None or stale else []
+    records = [{**entry_record(e), "rules_version": version} for e in entries]
     with connect(settings.db, lock_timeout=settings.lock_timeout_seconds) as con:
-        timeline_store.save_timeline(con, [entry_record(e) for e in entries], now=now or utcnow())
+        timeline_store.save_timeline(con, records, now=now or utcnow())
         stored = timeline_store.timeline(con)
     counts = Counter(r["category"] for r in stored)
     return TimelineRun(
         entries=len(stored),
+        rebuilt=len(entries),
         by_category={slug: counts[slug] for slug in CATEGORIES if counts[slug]},
         elapsed_ms=(time.perf_counter() - started) * 1000,
     )

@@ -230,6 +230,7 @@ class TimelineEntry:
     places: tuple[str, ...]
     category: str
     reason: str
+    report_gists: Mapping[int, str | None]  # article id -> the English gist of that report
 
 
 def timeline_entry(
@@ -266,4 +267,5 @@ def timeline_entry(
         places=tuple(dict.fromkeys(places))[:MAX_PLACES],
         category=decided.category,
         reason=decided.reason,
+        report_gists={r.id: gist([r], context) for r in ordered},
     )

@@ -8,6 +8,7 @@ there is one, else the rules' (`rule_category`), with `overridden` saying which.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -35,6 +36,8 @@ _COLUMNS: tuple[tuple[str, str], ...] = (
     ("places", "VARCHAR[]"),
     ("rule_category", "VARCHAR"),
     ("rule_reason", "VARCHAR"),
+    ("report_gists", "JSON"),
+    ("rules_version", "VARCHAR"),
     ("updated_at", "TIMESTAMPTZ"),
 )
 COLUMN_NAMES = tuple(name for name, _ in _COLUMNS)
@@ -45,18 +48,43 @@ def _records(cur: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
 
-def story_reports(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
-    """Every relevant article that has a story (seeds excluded), by story, oldest report first."""
+def story_reports(
+    con: duckdb.DuckDBPyConnection, story_ids: Sequence[int] | None = None
+) -> list[dict[str, Any]]:
+    """Every relevant article that has a story (seeds excluded), of these stories or all, by
+    story, oldest report first."""
     cur = con.execute(
         f"""
         SELECT id, url, canonical_url, source, site_name, title, text, summary, language,
                published_at, first_seen_at, story_id, duplicate_of
         FROM articles
         WHERE relevant AND NOT is_seed AND story_id IS NOT NULL
+          AND (?::BIGINT[] IS NULL OR list_contains(?::BIGINT[], story_id))
         ORDER BY story_id, {REPORTED}, id
-        """
+        """,
+        [story_ids, story_ids],
     )
     return _records(cur)
+
+
+def stale_stories(con: duckdb.DuckDBPyConnection, rules_version: str) -> list[int]:
+    """Stories whose timeline entry is missing, decided by other rules, or older than a change
+    to the story (a report added, or one no longer relevant)."""
+    rows = con.execute(
+        """
+        WITH current AS (
+            SELECT story_id, count(*) AS reports FROM articles
+            WHERE relevant AND NOT is_seed AND story_id IS NOT NULL GROUP BY story_id)
+        SELECT c.story_id FROM current c
+        LEFT JOIN timeline t ON t.story_id = c.story_id
+        LEFT JOIN stories s ON s.id = c.story_id
+        WHERE t.story_id IS NULL OR t.rules_version <> ? OR t.reports <> c.reports
+           OR s.updated_at > t.updated_at
+        ORDER BY c.story_id
+        """,
+        [rules_version],
+    ).fetchall()
+    return [int(story_id) for (story_id,) in rows]
 
 
 def save_timeline(
@@ -125,4 +153,8 @@ def timeline(
         """,
         [since, since, until, until, category, category],
     )
-    return _records(cur)
+    rows = _records(cur)
+    for row in rows:
+        gists = json.loads(row["report_gists"]) if row["report_gists"] else {}
+        row["report_gists"] = {int(k): v for k, v in gists.items()}
+    return rows

@@ -19,6 +19,8 @@ CREATE TABLE timeline (
     places VARCHAR[] NOT NULL,
     rule_category VARCHAR NOT NULL,       -- what the rules of reports/timeline.py decided
     rule_reason VARCHAR NOT NULL,
+    report_gists JSON NOT NULL,           -- article id -> the English gist of that report alone
+    rules_version VARCHAR NOT NULL,       -- rules and gazetteer the row was decided with
     updated_at TIMESTAMPTZ NOT NULL
 );
 

@@ -113,3 +113,21 @@ def test_the_timeline_is_read_by_period(settings: Settings) -> None:
         "Putin and Kim's 2024",
         "Russia sets quota of",
     }
+
+
+def test_a_refresh_decides_only_new_or_changed_stories(settings: Settings) -> None:
+    first = timeline.refresh_timeline(settings)
+    assert first.rebuilt == first.entries == 6
+    assert timeline.refresh_timeline(settings).rebuilt == 0  # nothing changed
+    # A report judged irrelevant after a rescore changes its story: that entry alone is redone.
+    with connect(settings.db) as con:
+        [(article, story)] = con.execute(
+            "SELECT id, story_id FROM articles WHERE title LIKE 'Лавров%'"
+        ).fetchall()
+        con.execute("UPDATE articles SET relevant = false WHERE id = ?", [article])
+    again = timeline.refresh_timeline(settings)
+    assert again.rebuilt == 1
+    [lavrov] = [e for e in timeline.read_timeline(settings) if e["story_id"] == story]
+    assert lavrov["reports"] == 2 and "ru" not in lavrov["languages"]
+    assert article not in lavrov["report_gists"] and len(lavrov["report_gists"]) == 2
+    assert timeline.refresh_timeline(settings, full=True).rebuilt == 6
