@@ -1,6 +1,6 @@
 """Flow `weekly-digest`: group the week's articles into stories, build the digest, deliver it once.
 
-    assign-stories -> build-digest -> deliver-digest, then a markdown artifact with the summary.
+    assign-stories -> build-digest -> deliver-digest -> build-site, then a markdown artifact.
 
 Thin: every task is a one-line wrapper over a step of `pipeline` (stories, digest, delivery). Parameters are checked here, at the
 start of the run, so a bad week or date from the UI fails at once with a readable message.
@@ -18,7 +18,7 @@ from prefect.runtime import deployment, flow_run
 
 from flows.prefect_env import show_core_logs
 from flows.secrets import smtp_overrides_from_block
-from pipeline import delivery, digest, stories
+from pipeline import delivery, digest, site, stories
 from pipeline.delivery import Delivery
 from pipeline.settings import Settings, load_settings
 from pipeline.stories import StoryRun
@@ -40,6 +40,11 @@ def build_digest(settings: Settings, window: DigestWindow) -> digest.BuiltDigest
 @task(name="deliver-digest", cache_policy=NO_CACHE, retries=0)
 def deliver_digest(settings: Settings, built: digest.BuiltDigest, resend: bool) -> Delivery:
     return delivery.deliver_digest(settings, built, resend=resend)
+
+
+@task(name="build-site", cache_policy=NO_CACHE)
+def build_site(settings: Settings) -> site.SiteBuild:
+    return site.build_site(settings)
 
 
 @task(name="load-smtp-block", cache_policy=NO_CACHE, persist_result=False)  # holds a password
@@ -115,6 +120,8 @@ def run_digest(
         delivered = deliver_digest(settings, built, resend)
     else:
         delivered = Delivery(status="not-sent", channel=None, detail="built only (send=False)")
+    built_site = build_site(settings)
+    logger.info("weekly-digest %s: %s", window.key, built_site.describe())
     create_markdown_artifact(
         key="weekly-digest",
         markdown=delivery.summary_markdown(built, delivered, story_run),

@@ -17,6 +17,7 @@ import typer
 from rich.table import Table
 
 from newswatch.cli_feeds import feeds_app
+from newswatch.cli_site import register as register_site_commands
 from newswatch.console import (
     DATE_FORMATS,
     DbOption,
@@ -36,6 +37,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(feeds_app, name="feeds")
+register_site_commands(app)  # timeline ..., site ...
 
 
 def _setup_logging(verbose: bool) -> None:

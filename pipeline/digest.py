@@ -140,7 +140,7 @@ def build_digest(
     )
     if settings.translate_url:
         digest = with_english_headlines(digest, english_headlines(settings, digest.items))
-    rendered = render_digest(digest)
+    rendered = render_digest(digest, site_url=settings.site_url)
     return BuiltDigest(
         digest=digest, rendered=rendered, elapsed_ms=(time.perf_counter() - started) * 1000
     )

@@ -115,6 +115,15 @@ class Settings(BaseSettings):
         3, ge=1, description="failed polls in a row after which the digest flags a feed as down"
     )
 
+    # The archive site (pipeline/site.py)
+    site_dir: Path | None = Field(
+        None,
+        description="where `newswatch site build` writes the site; default: site/ beside the db",
+    )
+    site_url: str | None = Field(
+        None, description="public address of the site; the digest then links to its pages"
+    )
+
     @field_validator("digest_to", mode="before")
     @classmethod
     def _split_recipients(cls, value: Any) -> Any:
@@ -132,6 +141,20 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
+
+    @field_validator("site_url")
+    @classmethod
+    def _web_address(cls, value: str | None) -> str | None:
+        if value is not None and not value.lower().startswith(("http://", "https://")):
+            raise ValueError(
+                f"the site's address must start with http:// or https://, not {value!r}"
+            )
+        return value
+
+    @property
+    def site_folder(self) -> Path:
+        """The archive site's folder: `site_dir`, else `site/` beside the database."""
+        return self.site_dir or self.db.parent / "site"
 
     @property
     def smtp_port_effective(self) -> int:

@@ -24,7 +24,8 @@ import css_inline
 import jinja2
 
 from reports.compose import Digest
-from reports.select import language_name, one_line
+from reports.select import language_name, one_line, safe_link
+from reports.site.render import development_path
 
 BAR_MAX_PERCENT = 100  # bars are a share of the chart cell, so the chart fits any width
 BRAND = "Russia–North Korea"
@@ -133,8 +134,26 @@ def _bars(digest: Digest) -> list[dict[str, Any]]:
     ]
 
 
+def site_links(site_url: str | None) -> dict[str, Any] | None:
+    """Where the archive site's pages are (`site_url` set): its timeline and, per story, its page
+    (`reports.site.render` lays them out); None without a site or with a non-web address."""
+    base = safe_link(site_url)
+    if not base:
+        return None
+    base = base.rstrip("/")
+    return {
+        "base": base,
+        "timeline": f"{base}/timeline.html",
+        "development": lambda story_id: f"{base}/{development_path(story_id)}",
+    }
+
+
 def context_for(
-    digest: Digest, *, full_items: int = FULL_ITEMS, max_brief: int = MAX_BRIEF
+    digest: Digest,
+    *,
+    full_items: int = FULL_ITEMS,
+    max_brief: int = MAX_BRIEF,
+    site_url: str | None = None,
 ) -> dict[str, Any]:
     new_full = digest.new[:full_items]
     continuing_full = digest.continuing[: max(0, full_items - len(new_full))]
@@ -152,6 +171,7 @@ def context_for(
         "bars": _bars(digest),
         "brand": BRAND,
         "language_list": ", ".join(language_name(code) for code in digest.totals.languages),
+        "site": site_links(site_url),
     }
 
 
@@ -162,11 +182,12 @@ _INLINER = css_inline.CSSInliner(
 )
 
 
-def render_digest(digest: Digest) -> Rendered:
-    """Subject, HTML and text; the HTML kept under `MAX_HTML_BYTES` (see above)."""
+def render_digest(digest: Digest, *, site_url: str | None = None) -> Rendered:
+    """Subject, HTML and text; the HTML kept under `MAX_HTML_BYTES` (see above). With `site_url`,
+    each story links to its page on the archive site and the footer to the timeline."""
     full, brief = FULL_ITEMS, MAX_BRIEF
     while True:
-        context = context_for(digest, full_items=full, max_brief=brief)
+        context = context_for(digest, full_items=full, max_brief=brief, site_url=site_url)
         html, text = _render(context)
         if len(html.encode("utf-8")) <= MAX_HTML_BYTES or (full, brief) == (MIN_FULL_ITEMS, 0):
             return Rendered(
