@@ -53,6 +53,7 @@ from extract.urls import (
     canonicalize_url,
     entry_keys,
     is_google_news_link,
+    repair_link,
     resolve_google_news_link,
     unwrap_redirect,
 )
@@ -207,12 +208,18 @@ def _entry_date(entry: Any, now: datetime) -> datetime | None:
     return None
 
 
+_UNJOINABLE_BASE = "x-newswatch-unresolved:/"  # not a scheme urllib joins relative links onto
+
+
 def _entry_link(entry: Any, base: str) -> tuple[str | None, bool]:
     """(link, fetchable) for an entry: redirects unwrapped, Google News resolved if possible."""
     link = entry.get("link")  # (feedparser already fills it from a permalink GUID)
     if not isinstance(link, str) or not link.strip():
         return None, False
-    link = unwrap_redirect(urljoin(base, link.strip()))
+    repaired = repair_link(link)
+    if repaired is None:  # names http(s) but no usable host: refused, never put on the feed's host
+        return None, False
+    link = unwrap_redirect(urljoin(base, repaired))
     if not link.lower().startswith(("http://", "https://")):
         return None, False
     if is_google_news_link(link):
@@ -281,9 +288,13 @@ def parse_feed(
     try:
         parsed: Any = feedparser.parse(
             io.BytesIO(prepared.encode("utf-8")),
+            # A base feedparser cannot join onto: with the feed's URL it would resolve every link,
+            # malformed ones ("http:/host/x", "https:host/x") onto the feed's own host.
+            # `_entry_link` repairs links first, then resolves them against `base`; an xml:base
+            # in the document still applies (feedparser resolves against it).
             response_headers={
                 "content-type": "application/xml; charset=utf-8",
-                "content-location": base,
+                "content-location": _UNJOINABLE_BASE,
             },
             # Markup inside summaries and content is reduced to plain text here, so feedparser's
             # HTML sanitising and URI rewriting inside it (most of its time) would be wasted.
@@ -311,9 +322,10 @@ def parse_feed(
     elif isinstance(problem, SAXParseException):
         notes.insert(0, "recovered from " + _xml_error(problem, cut_lines))
     link = feed.get("link")
+    link = repair_link(link) if isinstance(link, str) and link.strip() else None
     return ParsedFeed(
         title=_detail_text(feed.get("title"), feed.get("title_detail"), one_line=True),
-        link=link if isinstance(link, str) and link else None,
+        link=urljoin(base, link) if link else None,
         entries=entries,
         warning="; ".join(notes) or None,
         version=version,
