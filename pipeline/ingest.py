@@ -49,6 +49,8 @@ def http_config(settings: Settings, *, for_pages: bool = False) -> HttpConfig:
         max_bytes=settings.max_page_bytes if for_pages else settings.max_feed_bytes,
         user_agent=settings.user_agent,
         allow_private_networks=settings.allow_private_networks,
+        allowed_networks=settings.allowed_networks,
+        private_hosts=settings.allowed_hosts,
         max_per_host=settings.max_requests_per_host,
         retry_after_cap_seconds=settings.retry_after_cap_seconds,
     )

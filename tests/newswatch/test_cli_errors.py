@@ -222,7 +222,7 @@ def test_a_poll_where_every_feed_failed_prints_its_table_and_one_line(place: Pat
     result = run_cli(
         ["poll", "--feeds", "dead.toml", "--db", "news.duckdb"],
         place,
-        NEWSWATCH_ALLOW_PRIVATE_NETWORKS="1",
+        NEWSWATCH_ALLOW_PRIVATE="127.0.0.1/32",
         COLUMNS="200",
     )
     assert result.returncode == 1, result.stdout + result.stderr
