@@ -83,6 +83,12 @@ _CHARSET = re.compile(r"""charset\s*=\s*["']?([A-Za-z0-9._:\-]+)""", re.IGNORECA
 _SKIP_PROLOG = r"(?:\s|<\?.*?\?>|<!--.*?-->)*"
 _HTML_START = re.compile(_SKIP_PROLOG + r"<(?:!doctype\s+html|html|head|body)\b", re.I | re.S)
 _ROOT = re.compile(_SKIP_PROLOG + r"(?:<!DOCTYPE[^>]*>\s*)?<([A-Za-z_][\w:.\-]*)", re.S)
+# The root element after the prolog, comments and any DOCTYPE (with an internal subset).
+_ROOT_AFTER_DOCTYPE = re.compile(
+    r"(?:\s|<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>\[]*(?:\[.*?\])?\s*>)*<([A-Za-z_][\w:.\-]*)",
+    re.I | re.S,
+)
+_FEED_ROOTS = frozenset({"rss", "feed", "rdf", "channel"})
 _HTML_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
 
 
@@ -90,7 +96,7 @@ def _refuse_non_feed(text: str, content_type: str | None) -> None:
     head = text[:8192]
     if not head.strip():
         raise FeedParseError("empty body")
-    if _HTML_START.match(head):
+    if _HTML_START.match(head) and not _feed_root(head):  # (an RSS may carry an XHTML DOCTYPE)
         title = _HTML_TITLE.search(text[:65536])
         name = single_line(html_to_text(title.group(1))) if title else None
         raise FeedParseError("not a feed: got an HTML page" + (f' ("{name}")' if name else ""))
@@ -101,6 +107,11 @@ def _refuse_non_feed(text: str, content_type: str | None) -> None:
         kind = f" ({content_type})" if content_type else ""
         sample = single_line(stripped[:40]) or ""
         raise FeedParseError(f"not a feed: the body is not XML{kind}, it starts with {sample!r}")
+
+
+def _feed_root(head: str) -> bool:
+    root = _ROOT_AFTER_DOCTYPE.match(head)
+    return root is not None and root.group(1).rpartition(":")[2].lower() in _FEED_ROOTS
 
 
 def _xml_error(exc: object, cut_lines: int) -> str:
@@ -156,9 +167,18 @@ def html_to_text(markup: str | None) -> str | None:
     if "<" not in markup and "&" not in markup:
         return _tidy(markup)
     collector = _TextCollector()
-    collector.feed(markup)
+    collector.feed(strip_comments(markup))
     collector.close()
     return _tidy("".join(collector.parts))
+
+
+_COMMENT = re.compile(r"<!--.*?-->", re.S)
+_UNCLOSED_COMMENT = re.compile(r"<!--[^>]*(?:>|$)", re.S)
+
+
+def strip_comments(markup: str) -> str:
+    """`markup` without comments; one left open ends at the next ">" or the end (as feedparser)."""
+    return _UNCLOSED_COMMENT.sub("", _COMMENT.sub("", markup))
 
 
 def _tidy(text: str) -> str | None:
