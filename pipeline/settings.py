@@ -14,7 +14,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from extract.guard import Network, parse_networks
@@ -109,7 +109,9 @@ class Settings(BaseSettings):
     smtp_host: str | None = None
     smtp_port: int | None = Field(None, ge=1, le=65535)
     smtp_user: str | None = None
-    smtp_password: str | None = Field(None, repr=False)
+    smtp_password: SecretStr | None = Field(
+        None, description="revealed only by reports.send, at login; '**********' anywhere else"
+    )
     smtp_security: SmtpSecurity = SmtpSecurity.NONE
     smtp_timeout_seconds: float = Field(30.0, gt=0)
     smtp_block: str | None = Field(
@@ -119,7 +121,7 @@ class Settings(BaseSettings):
         None,
         description="a LibreTranslate-compatible API (base URL) for English headlines; none: gists only",
     )
-    translate_api_key: str | None = Field(None, repr=False)
+    translate_api_key: SecretStr | None = Field(None, description="revealed only in the request")
     digest_archive: Path = Field(
         Path("data/digests"), description="every digest, kept as .eml/.html"
     )
