@@ -216,6 +216,7 @@ class FaultySite:
     rate: float = 0.3
     site: LocalSite = field(default_factory=LocalSite)
     faults_on: bool = True
+    only: str | None = None  # serve this one kind on every request instead of random ones
     round: int = 0
     injected: list[Injected] = field(default_factory=list)
     feeds: dict[str, list[Item]] = field(default_factory=dict)
@@ -240,9 +241,14 @@ class FaultySite:
 
     def _pick(self, path: str, kinds: dict[str, Make]) -> str | None:
         with self._lock:
-            if not self.faults_on or self._random.random() >= self.rate:
+            if self.only is not None:
+                if self.only not in kinds:
+                    return None
+                kind = self.only
+            elif not self.faults_on or self._random.random() >= self.rate:
                 return None
-            kind = self._random.choice(sorted(kinds))
+            else:
+                kind = self._random.choice(sorted(kinds))
             self.injected.append(Injected(path, kind, self.round))
             return kind
 
