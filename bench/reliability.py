@@ -219,6 +219,55 @@ def _check(
                 result.failures_recorded += 1
 
 
+NOTES = """
+## What else the suite holds (tests/reliability/, tests/newswatch/, tests/extract/)
+
+- **Every fault kind alone** (`test_soak.py::test_each_kind_alone`): each of the catalogue's kinds
+  served to one poll; a feed failure is logged as a failed poll with its reason, a quirk brings
+  every item through on one line each, a page fault leaves the article stored with its status.
+- **SMTP faults** against a real aiosmtpd server on 127.0.0.1 (`test_smtp_faults.py`). *Exactly
+  once* where the server did not keep the message: refused connection, 421 at MAIL, 451 and 550
+  after DATA, the connection dropped during DATA, a TLS certificate the sender does not trust:
+  the attempt is recorded `failed` and raises; the next run sends it once; a third says
+  "already delivered". *At least once, with one stable Message-ID* where the server kept the
+  message but the sender never learnt it: a timeout waiting for the final answer (recorded
+  `failed`, so the next run sends again), and a sender SIGKILLed after the server took the
+  message (the attempt stays `sending`; another run within 10 minutes skips it as under way,
+  a later one sends again). The Message-ID is derived from the window, so the second copy is
+  recognisable (and dropped by servers and clients that deduplicate). Exactly once there would
+  need the server to take part (no SMTP extension does that).
+- **Fuzzing** (`test_fuzz.py`, Hypothesis, bounded examples): any bytes and mutated real feeds
+  through the feed parser (only `FeedParseError`, entries with identities, one-line titles,
+  canonical URLs stable); HTML soup through the page extractor (never raises, a status always);
+  any text through URL repair and canonicalisation (total, idempotent).
+- **One line, exit 2, before Prefect** (`tests/newswatch/test_cli_errors.py`, the real CLI in a
+  subprocess): a folder, a non-DuckDB file, a read-only place or a path under a file as the
+  database; a malformed, empty or missing TOML/OPML feed list; bad settings. Nothing is created,
+  no `<db>.lock`; `search` and `export` never create a database. A poll where every feed failed
+  prints its per-feed table and one error line, without Prefect's traceback.
+- **URL identity** (`tests/extract/test_url_identity.py`, `python -m bench.urls`): 100 of 100
+  same-article variants from miniflux's, courlan's and RFC 3986's cases get one canonical URL
+  (47 of 100 before this work), 11 of 11 different articles stay apart; Hypothesis round trips.
+- **Guard allow-list** (`tests/extract/test_guard_allowlist.py`): `NEWSWATCH_ALLOW_PRIVATE=127.0.0.1/32`
+  reaches a loopback test site while its redirects to 169.254.169.254, 10.0.0.0/8, 192.168/16,
+  link-local, ::1, 127.0.0.2 are refused; metadata addresses are refused whatever is allowed.
+- **Secrets** (`tests/pipeline/test_secrets.py`): the SMTP password is a `SecretStr` in the
+  settings (and so in every task input Prefect serialises or hashes), revealed only at the SMTP
+  login; a digest sent through a server that requires it leaves it in no log record, message,
+  archive or outbox file, DuckDB file or export.
+
+## Not covered yet
+
+- Disk full during a write (a small loopback file system or `RLIMIT_FSIZE`): not built.
+- One poll at a time per feed across processes (two polls still fetch the same pages; rows are
+  stored once) and Prefect's temporary server outliving a SIGKILLed CLI: other issues' work.
+- Existing databases keep the canonical URLs they stored under the old rules (http, `www.`,
+  query order): an article seen again under the new form is recognised by its GUID or its
+  title and date, but a link-only entry without a date may be stored once more. No migration
+  rewrites them.
+"""
+
+
 def report(result: SoakResult, suite: str | None) -> str:
     kinds = len(ALL_KINDS)
     lines = [
@@ -258,6 +307,7 @@ def report(result: SoakResult, suite: str | None) -> str:
     lines += ["Fault kinds served (requests):", ""]
     lines += [f"`{k}` {result.kinds_seen.get(k, 0)}" for k in ALL_KINDS]
     lines.append("")
+    lines.append(NOTES)
     if suite is not None:
         lines += [
             "## The rest of the suite",
