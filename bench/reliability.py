@@ -256,9 +256,14 @@ NOTES = """
   login; a digest sent through a server that requires it leaves it in no log record, message,
   archive or outbox file, DuckDB file or export.
 
+- **Disk full during a write** (`test_disk_full.py`): a poll in a child process whose file size
+  is capped (`RLIMIT_FSIZE`, SIGXFSZ ignored, so DuckDB's write of its WAL fails with "File too
+  large" as on a full disk) fails loudly with a traceback; the database then opens cleanly with
+  every row stored before, and the next poll with room stores the rest, nothing twice. (No
+  loopback file system here: mounting needs privileges this machine does not grant.)
+
 ## Not covered yet
 
-- Disk full during a write (a small loopback file system or `RLIMIT_FSIZE`): not built.
 - One poll at a time per feed across processes (two polls still fetch the same pages; rows are
   stored once) and Prefect's temporary server outliving a SIGKILLed CLI: other issues' work.
 - Existing databases keep the canonical URLs they stored under the old rules (http, `www.`,
