@@ -259,8 +259,9 @@ NOTES = """
 - **Disk full during a write** (`test_disk_full.py`): a poll in a child process whose file size
   is capped (`RLIMIT_FSIZE`, SIGXFSZ ignored, so DuckDB's write of its WAL fails with "File too
   large" as on a full disk) fails loudly with a traceback; the database then opens cleanly with
-  every row stored before, and the next poll with room stores the rest, nothing twice. (No
-  loopback file system here: mounting needs privileges this machine does not grant.)
+  every row stored before, and the next poll with room stores the rest, nothing twice.
+  `RLIMIT_FSIZE` rather than a small mounted file system because it needs no root on a CI
+  runner (a fixed-size tmpfs would; it was not tried).
 
 ## Not covered yet
 
