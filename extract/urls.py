@@ -53,9 +53,9 @@ from datetime import UTC, datetime
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 # fmt: off
-# Names from miniflux's urlcleaner, Firefox's query stripping list, AdGuard's tracking filter and
-# courlan, checked against the feeds polled (courlan's own pattern is not used: it also removes
-# `source`, `session`, `uid` and `*_id`, which identify articles on some sites).
+# Names from miniflux's urlcleaner (itself drawn from AdGuard's, Firefox's and Brave's lists) and
+# courlan's tests, plus the news outlets' own (at_*, xtor, ocid...). courlan's tracker pattern is
+# not used: it also removes `source`, `session`, `uid` and `*_id`, which name articles on some sites.
 TRACKING_PARAMS = frozenset(
     {
         # ad and analytics click ids
