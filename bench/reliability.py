@@ -23,6 +23,7 @@ small) and writes everything to docs/reliability.md.
 from __future__ import annotations
 
 import argparse
+import re
 import subprocess
 import sys
 import tempfile
@@ -274,6 +275,12 @@ NOTES = """
 """
 
 
+def _at(series: list[float], fraction: float) -> str:
+    if not series:
+        return "-"
+    return f"{series[min(len(series) - 1, int(len(series) * fraction))]:.0f}"
+
+
 def report(result: SoakResult, suite: str | None) -> str:
     kinds = len(ALL_KINDS)
     lines = [
@@ -305,6 +312,8 @@ def report(result: SoakResult, suite: str | None) -> str:
         f"| resident memory after warm-up: first / peak / growth (MB) | "
         f"{(result.rss_mb[max(1, len(result.rss_mb) // 10)] if result.rss_mb else 0):.0f} / "
         f"{max(result.rss_mb or [0]):.0f} / {result.memory_growth_mb:.1f} |",
+        f"| resident memory at 10% / 25% / 50% / 75% / 100% of the polls (MB) | "
+        f"{' / '.join(_at(result.rss_mb, q) for q in (0.1, 0.25, 0.5, 0.75, 1.0))} |",
         "",
     ]
     for title, items in (("Lost", result.lost), ("Not recorded", result.unrecorded)):
@@ -357,12 +366,15 @@ def main() -> None:
             capture_output=True,
             text=True,
         )
-        suite = "\n".join(
+        summary = [
             line
             for line in done.stdout.splitlines()
-            if line.startswith(("PASSED", "FAILED", "ERROR"))
-            or " passed" in line
-            or " failed" in line
+            if line.startswith(("PASSED ", "FAILED ", "ERROR tests"))
+            or re.match(r"^=*\s*\d+ (passed|failed)", line)
+        ]
+        passed = sum(1 for line in summary if line.startswith("PASSED "))
+        suite = f"{passed} tests passed by name; then:\n" + "\n".join(
+            line for line in summary if not line.startswith("PASSED ")
         )
     text = report(result, suite)
     print(text)
