@@ -14,9 +14,12 @@ What `Fetcher.get` guarantees:
   multicast, reserved, unspecified, shared (CGNAT) or otherwise not global, IPv4 or IPv6 (IPv4
   addresses embedded in IPv4-mapped, NAT64, 6to4 and Teredo addresses are checked as IPv4), and
   then connects to the very address it checked. Checking at connect time covers every redirect hop
-  and closes the DNS-rebinding gap a check-then-connect would leave. `allow_private_networks=True`
-  turns the guard off (tests, a trusted intranet); `private_hosts` lets named hosts through (an
-  RSS bridge on the same machine) while links found in feeds stay guarded. Proxy environment
+  and closes the DNS-rebinding gap a check-then-connect would leave. `allowed_networks` lets
+  addresses in those networks through (`127.0.0.1/32` for a test site, an intranet range), and
+  `allow_private_networks=True` is short for loopback (127.0.0.0/8, ::1); `private_hosts` lets
+  named hosts through (an RSS bridge on the same machine). Everything else stays guarded, so an
+  allowed site cannot redirect to 10.0.0.0/8 or a link-local address, and cloud metadata
+  addresses are refused whatever is allowed. Proxy environment
   variables are ignored (`trust_env=False`) because a proxy would hide the real target.
 * At most `max_per_host` requests in flight per host name, whatever the number of threads sharing
   the fetcher (one semaphore per host, held from connect to the last byte of the body).
@@ -64,7 +67,7 @@ from extract.errors import (
     TooManyRedirects,
     UnsupportedURL,
 )
-from extract.guard import GuardedTransport, RefusedAddress
+from extract.guard import LOOPBACK, GuardedTransport, Network, RefusedAddress
 
 DEFAULT_USER_AGENT = "newswatch/0.1 (+https://github.com/newswatch/newswatch)"
 FEED_ACCEPT = (
@@ -88,7 +91,9 @@ class HttpConfig:
     total_timeout: float = 60.0
     max_bytes: int = 10 * 1024 * 1024
     user_agent: str = DEFAULT_USER_AGENT
-    allow_private_networks: bool = False
+    allow_private_networks: bool = False  # short for loopback in `allowed_networks`
+    # networks whose non-global addresses may be reached (e.g. 127.0.0.1/32, 10.1.2.0/24)
+    allowed_networks: tuple[Network, ...] = ()
     # host names that may resolve to private addresses (e.g. an RSS bridge on this machine)
     private_hosts: frozenset[str] = frozenset()
     max_per_host: int = 2
@@ -249,7 +254,7 @@ class Fetcher:
         self._client = httpx.Client(
             transport=GuardedTransport(
                 httpx.create_ssl_context(),
-                allow_private=c.allow_private_networks,
+                allowed=c.allowed_networks + (LOOPBACK if c.allow_private_networks else ()),
                 private_hosts=c.private_hosts,
             ),
             timeout=httpx.Timeout(

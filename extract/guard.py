@@ -8,6 +8,12 @@ connects to the very address it checked. Checking at connect time covers every r
 closes the DNS-rebinding gap a check-then-connect would leave. `GuardedTransport` is the httpx
 transport over an httpcore pool built on that backend.
 
+Exceptions, finer than all or nothing: an address inside one of the `allowed` networks (for
+example `127.0.0.1/32` for a test site, `10.1.2.0/24` for an intranet bridge) or a connection to
+one of the named `private_hosts` is let through; every other non-global address stays refused,
+so a site on an allowed loopback address still cannot redirect to 10.0.0.0/8 or 169.254.0.0/16.
+Cloud metadata addresses (`METADATA`) are refused whatever the allow-list says.
+
 A refused connection raises `RefusedAddress`; `extract.fetch` translates it into
 `extract.errors.BlockedAddress` at its one boundary.
 """
@@ -27,6 +33,46 @@ _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+LOOPBACK: tuple[Network, ...] = (
+    ipaddress.ip_network("127.0.0.0/8"),
+    ipaddress.ip_network("::1/128"),
+)
+# Instance metadata services (AWS, GCP, Azure, OpenStack; AWS IPv6; Alibaba): never reachable.
+METADATA = frozenset(
+    ipaddress.ip_address(a) for a in ("169.254.169.254", "fd00:ec2::254", "100.100.100.200")
+)
+
+
+def parse_networks(items: Iterable[str]) -> tuple[Network, ...]:
+    """Networks from "127.0.0.1", "10.1.2.0/24", "::1" ...; ValueError names a bad item."""
+    networks: list[Network] = []
+    for item in items:
+        try:
+            networks.append(ipaddress.ip_network(item.strip(), strict=False))
+        except ValueError as exc:
+            raise ValueError(f"{item!r} is not an address or network") from exc
+    return tuple(networks)
+
+
+def _plain(ip: Address) -> Address:
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    return ip
+
+
+def refusal(ip: Address, allowed: tuple[Network, ...] = ()) -> str | None:
+    """Why `ip` is refused given the allow-list, or None: metadata never, allowed networks yes."""
+    plain = _plain(ip)
+    if plain in METADATA:
+        return "cloud metadata address"
+    reason = blocked_reason(ip)
+    if reason is None:
+        return None
+    if any(plain.version == net.version and plain in net for net in allowed):
+        return None
+    return reason
 
 
 def blocked_reason(ip: Address) -> str | None:
@@ -77,8 +123,8 @@ def resolve_host(host: str, port: int) -> list[str]:
 class GuardedBackend(httpcore.SyncBackend):
     """Resolve, check every address, then connect to a checked address (no second lookup)."""
 
-    def __init__(self, *, allow_private: bool, private_hosts: frozenset[str]) -> None:
-        self._allow_private = allow_private
+    def __init__(self, *, allowed: tuple[Network, ...], private_hosts: frozenset[str]) -> None:
+        self._allowed = allowed
         self._private_hosts = frozenset(h.lower() for h in private_hosts)
 
     def connect_tcp(
@@ -90,11 +136,12 @@ class GuardedBackend(httpcore.SyncBackend):
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.NetworkStream:
         addresses = resolve_host(host, port)
-        if not self._allow_private and host.lower() not in self._private_hosts:
-            for address in addresses:
-                reason = blocked_reason(ipaddress.ip_address(address))
-                if reason is not None:
-                    raise RefusedAddress(host, address, reason)
+        named = host.lower() in self._private_hosts
+        for address in addresses:
+            ip = ipaddress.ip_address(address)
+            reason = refusal(ip, self._allowed)
+            if reason is not None and (not named or _plain(ip) in METADATA):
+                raise RefusedAddress(host, address, reason)
         last_error: Exception | None = None
         for address in addresses:
             try:
@@ -120,16 +167,18 @@ class GuardedTransport(httpx.BaseTransport):
     """An httpx transport over an httpcore pool whose every connection goes through the guard."""
 
     def __init__(
-        self, ssl_context: ssl.SSLContext, *, allow_private: bool, private_hosts: frozenset[str]
+        self,
+        ssl_context: ssl.SSLContext,
+        *,
+        allowed: tuple[Network, ...],
+        private_hosts: frozenset[str],
     ) -> None:
         self._pool = httpcore.ConnectionPool(
             ssl_context=ssl_context,
             max_connections=100,
             max_keepalive_connections=20,
             keepalive_expiry=5.0,
-            network_backend=GuardedBackend(
-                allow_private=allow_private, private_hosts=private_hosts
-            ),
+            network_backend=GuardedBackend(allowed=allowed, private_hosts=private_hosts),
         )
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:

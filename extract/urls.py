@@ -1,4 +1,4 @@
-"""URL canonicalisation, redirect unwrapping and the identities a feed entry is known by.
+r"""URL canonicalisation, redirect unwrapping and the identities a feed entry is known by.
 
     canonicalize_url("HTTPS://Example.COM:443/a/./b/../News?utm_source=rss&id=7#top")
         -> "https://example.com/a/News?id=7"
@@ -7,17 +7,24 @@
     entry_keys("urn:x:1", "https://site.example/a", "Title", published, feed_url=feed)
         -> ["guid:urn:x:1 @ <feed>", "url:https://site.example/a", "title:<hash>"]
 
-Canonical form (RFC 3986 normalisation plus tracking-parameter removal):
+Canonical form: the article's identity, not a link to fetch (the stored link stays as
+published). RFC 3986 normalisation, then what the best feed readers fold:
 
+* `repair_link` first: backslashes as slashes (`http:\\host\x`), a scheme with one, none or too
+  many slashes (`http:/host/x`, `https:host/x`), a doubled scheme (`http://http://host/x`), an
+  entity left in the query (`&amp;`, `&#038;`), a URL glued behind another (courlan's
+  `scrub_url` picks the right one); a link with no usable host is refused (None);
 * scheme and host lower-cased, a trailing dot on the host dropped, default ports (http 80,
   https 443) and empty ports dropped, an empty http(s) path becomes "/";
-* the fragment is dropped;
+* for http(s), one identity whatever the transport and the `www.`: the scheme is folded to
+  `https` and a leading `www.` dropped; international host names in one form (IDNA, `xn--`);
+* the fragment is dropped; runs of slashes in the path collapse to one;
 * percent-encoding normalised: escapes of unreserved characters decoded (%7E -> ~), other escapes
   upper-cased (%2f -> %2F), characters that may not appear raw (spaces, non-ASCII) encoded as UTF-8;
   path case is kept; "." and ".." segments are resolved when the URL has a host;
-* query: tracking parameters removed (`TRACKING_PARAMS`, any `utm_*`), empty pieces removed, the
-  others KEPT IN THEIR ORDER (some servers care about order, and feeds repeat a link the same way
-  every time, so sorting would buy little); an empty query leaves no trailing "?".
+* query: tracking parameters removed (`TRACKING_PARAMS`, and any name with a prefix in
+  `TRACKING_PREFIXES`: `utm_`, `mtm_`, `itm_`...), empty pieces removed, `+` read as a space, the
+  rest sorted by name (a repeated name keeps its values' order); an empty query leaves no "?".
 
 `canonicalize_url` never raises and is idempotent on any text; anything that does not parse as a
 URL comes back normalised the same way, not rejected.
@@ -39,26 +46,39 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import hashlib
 import re
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 # fmt: off
+# Names from miniflux's urlcleaner (itself drawn from AdGuard's, Firefox's and Brave's lists) and
+# courlan's tests, plus the news outlets' own (at_*, xtor, ocid...). courlan's tracker pattern is
+# not used: it also removes `source`, `session`, `uid` and `*_id`, which name articles on some sites.
 TRACKING_PARAMS = frozenset(
     {
         # ad and analytics click ids
-        "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "twclid", "igshid",
-        "_ga", "_gl", "mc_cid", "mc_eid", "_hsenc", "_hsmi", "mkt_tok", "spm", "taid",
+        "fbclid", "gclid", "dclid", "gbraid", "wbraid", "gclsrc", "msclkid", "yclid", "ysclid",
+        "twclid", "igshid", "srsltid", "_ga", "_gl", "spm", "taid", "s_cid", "sc_cid", "clickid",
+        "_openstat", "wickedid", "rb_clickid", "_bhlid", "__readwiselocation", "si",
+        # Facebook
+        "fb_action_ids", "fb_action_types", "fb_ref", "fb_source", "fb_comment_id",
+        # e-mail and marketing automation
+        "mc_cid", "mc_eid", "mc_tc", "_hsenc", "_hsmi", "__hssc", "__hstc", "__hsfp",
+        "hsctatracking", "mkt_tok", "oly_anon_id", "oly_enc_id", "vero_id", "vero_conv",
         # newsletters, share buttons, syndication
         "ocid", "cmpid", "cmp", "ref", "ref_src", "ref_url", "sr_share", "smid", "xtor", "ncid",
         "at_medium", "at_campaign", "at_custom1", "at_custom2", "at_custom3", "at_custom4",
         "ns_mchannel", "ns_source", "ns_campaign", "ns_linkname", "ns_fee",
         "guccounter", "guce_referrer", "guce_referrer_sig", "__twitter_impression",
+        # Google Analytics campaign names
+        "campaign_id", "campaign_medium", "campaign_name", "campaign_source", "campaign_term",
+        "campaign_content",
     }
 )
 # fmt: on
-TRACKING_PREFIXES = ("utm_",)
+TRACKING_PREFIXES = ("utm_", "mtm_", "itm_", "hmb_", "pk_", "hsa_", "_branch_")
 
 _URI = re.compile(
     r"(?:(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*):)?"
@@ -77,9 +97,52 @@ _DEFAULT_PORTS = {"http": "80", "https": "443"}
 _STRIP = " \t\r\n\x00\x0b\x0c"
 
 
+_SLASHES = re.compile(r"^(https?):[/\\]*", re.IGNORECASE)
+_DOUBLED_SCHEME = re.compile(r"^(?:https?:/*)+(?=https?:)", re.IGNORECASE)
+_ENTITY_AMP = re.compile(r"&(?:amp|#0*38|#x0*26);", re.IGNORECASE)
+_HOST_OK = re.compile(r"[^\s/\\?#@|<>\"'`{}^]+")
+
+
+def repair_link(link: str) -> str | None:
+    """`link` with the common malformations fixed (see the module docstring); None if unusable.
+
+    Relative links come back unchanged, for the caller to resolve; only a link that names the
+    http(s) scheme is repaired, so it is never resolved onto the page's (or feed's) own host.
+    """
+    text = link.strip(_STRIP).replace("\t", "").replace("\r", "").replace("\n", "")
+    if text.startswith("<![CDATA[") and text.endswith("]]>"):
+        text = text[9:-3].strip(_STRIP)
+    if not _SLASHES.match(text):
+        return text
+    text = _DOUBLED_SCHEME.sub("", text)
+    if len(re.findall(r"https?://", text.split("?", 1)[0], re.IGNORECASE)) > 1:
+        from courlan import scrub_url  # picks the right URL of two glued together
+
+        text = scrub_url(text)
+    text = _ENTITY_AMP.sub("&", text.replace("\\", "/"))
+    text = _SLASHES.sub(lambda m: m.group(1).lower() + "://", text, count=1)
+    host = urlsplit_host(text)
+    if host is None or not _HOST_OK.fullmatch(host):
+        return None
+    return text
+
+
+def urlsplit_host(url: str) -> str | None:
+    """The host part of an absolute URL (userinfo and port removed), None when it has none."""
+    match = _URI.fullmatch(url)
+    if match is None or not match["authority"]:
+        return None
+    hostport = match["authority"].rpartition("@")[2]
+    if hostport.startswith("["):
+        return hostport[: hostport.find("]") + 1] or None
+    return hostport.rpartition(":")[0] if ":" in hostport else hostport or None
+
+
 def canonicalize_url(url: str) -> str:
     """The canonical form of `url` (see the module docstring); never raises."""
-    text = url.strip(_STRIP).replace("\t", "").replace("\r", "").replace("\n", "")
+    text = repair_link(url)
+    if text is None:
+        text = url.strip(_STRIP).replace("\t", "").replace("\r", "").replace("\n", "")
     match = _URI.fullmatch(text)
     assert match is not None  # every string matches: all parts are optional
     scheme = (match["scheme"] or "").lower() or None
@@ -87,9 +150,12 @@ def canonicalize_url(url: str) -> str:
     path = _normalize_escapes(match["path"], _PATH_SAFE)
     if authority is not None:
         authority = _normalize_authority(authority, scheme)
-        path = _remove_dot_segments(path)
+        path = _remove_dot_segments(re.sub(r"/{2,}", "/", path))
         if not path and scheme in _DEFAULT_PORTS:
             path = "/"
+        if scheme in _DEFAULT_PORTS:
+            scheme = "https"
+            authority = _fold_host(authority)
     query = _clean_query(match["query"]) if match["query"] is not None else ""
     out = f"{scheme}:" if scheme else ""
     if authority is not None:
@@ -98,6 +164,22 @@ def canonicalize_url(url: str) -> str:
     if query:
         out += "?" + query
     return out
+
+
+def _fold_host(authority: str) -> str:
+    """`www.` dropped and an international name in IDNA form (the port, if any, kept)."""
+    userinfo, at, hostport = authority.rpartition("@")
+    if hostport.startswith("["):
+        return authority
+    host, colon, port = hostport.partition(":")
+    if host.startswith("www.") and "." in host[4:]:
+        host = host[4:]
+    if not host.isascii():
+        with contextlib.suppress(UnicodeError):  # not a valid name: kept (percent-encoded)
+            host = unquote(host).encode("idna").decode("ascii")
+    if port == "443":  # "http://host:443/" folded to https: the port is now the default one
+        colon = port = ""
+    return f"{userinfo}{at}{host}{colon}{port}"
 
 
 def _normalize_escapes(text: str, safe: frozenset[str]) -> str:
@@ -173,10 +255,11 @@ def _clean_query(query: str) -> str:
     for piece in query.split("&"):
         if not piece:
             continue
-        piece = _normalize_escapes(piece, _QUERY_SAFE)
+        piece = _normalize_escapes(piece.replace("+", "%20"), _QUERY_SAFE)
         if is_tracking_param(piece.split("=", 1)[0]):
             continue
         kept.append(piece)
+    kept.sort(key=lambda piece: piece.split("=", 1)[0])  # stable: repeated names keep their order
     return "&".join(kept)
 
 

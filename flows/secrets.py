@@ -1,8 +1,8 @@
 """SMTP settings from a Prefect `Secret` block: the one place newswatch reads a Prefect block.
 
 The weekly-digest flow calls it when `NEWSWATCH_SMTP_BLOCK` names a block; its value overrides the
-SMTP settings of the environment. The task that calls it does not persist its result (it holds a
-password).
+SMTP settings of the environment. The password comes back as a `SecretStr` (revealed only at the
+SMTP login), and the task that calls it does not persist its result.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from prefect.blocks.system import Secret
+from pydantic import SecretStr
 
 from pipeline.delivery import DigestConfigError
 
@@ -43,5 +44,5 @@ def smtp_overrides_from_block(name: str) -> dict[str, Any]:
         field = _BLOCK_KEYS.get(str(key).lower(), str(key).lower())
         if field not in set(_BLOCK_KEYS.values()):
             raise DigestConfigError(f"Prefect Secret block {name!r}: unknown SMTP setting {key!r}")
-        overrides[field] = item
+        overrides[field] = SecretStr(str(item)) if field == "smtp_password" else item
     return overrides

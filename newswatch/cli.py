@@ -28,6 +28,7 @@ from newswatch.console import (
     out,
     settings_or_exit,
 )
+from pipeline.preflight import DbUse
 from pipeline.settings import SettingsError
 
 app = typer.Typer(
@@ -71,16 +72,20 @@ def poll(
     Exits 0 when the run completes, even if some feeds failed (they are listed); non-zero on a
     systemic failure (database, every feed failing at once).
     """
-    settings = settings_or_exit(feeds=feeds, db=db)
+    settings = settings_or_exit(feeds=feeds, db=db, check_db=DbUse.WRITE, check_feeds=True)
     from flows.prefect_env import configure_prefect_environment
 
     configure_prefect_environment()
     from flows.poll_feeds import poll_feeds_flow
+    from newswatch.quiet import quiet_console_tracebacks
     from pipeline.ingest import SystemicPollFailure
 
     try:
-        summary = poll_feeds_flow(feeds=str(settings.feeds), db=str(settings.db), force=force)
+        with quiet_console_tracebacks(SystemicPollFailure):
+            summary = poll_feeds_flow(feeds=str(settings.feeds), db=str(settings.db), force=force)
     except SystemicPollFailure as exc:
+        if exc.summary is not None:
+            _print_poll(exc.summary)
         raise fail(f"poll failed: {exc}") from exc
     except Exception as exc:  # the flow already logged the traceback
         raise fail(f"poll failed: {type(exc).__name__}: {exc}") from exc
@@ -104,7 +109,7 @@ def _print_poll(summary: object) -> None:
             )
         )
     out.print(table)
-    out.print(summary.describe())
+    out.print(summary.describe(), soft_wrap=True)
 
 
 @app.command()
@@ -138,7 +143,7 @@ def export(
         raise fail(f"unknown format {fmt!r}: use jsonl, csv or parquet", 2) from None
     if chosen is ExportFormat.PARQUET and output is None:
         raise fail("parquet needs --output PATH", 2)
-    settings = settings_or_exit(db=db)
+    settings = settings_or_exit(db=db, check_db=DbUse.READ)
     count = export_articles(
         settings,
         chosen,
@@ -164,7 +169,7 @@ def search(
     """Search stored articles, newest first."""
     from pipeline.library import search as search_library
 
-    settings = settings_or_exit(db=db)
+    settings = settings_or_exit(db=db, check_db=DbUse.READ)
     results = search_library(
         settings, query, since=aware(since), limit=limit, relevant_only=relevant_only
     )
@@ -236,7 +241,7 @@ def digest(
     from pipeline.digest import resolve_window
     from reports.select import WindowError
 
-    settings = settings_or_exit(db=db)
+    settings = settings_or_exit(db=db, check_db=DbUse.WRITE)
     first, last = (since.date() if since else None), (until.date() if until else None)
     try:
         resolve_window(settings, week=week, since=first, until=last)
@@ -289,7 +294,14 @@ def serve(
     backfill by hand) and starts a process worker. The UI is at http://HOST:PORT. Ctrl-C or
     SIGTERM stops it cleanly; exit 1 if a part of it dies.
     """
-    settings = settings_or_exit(db=db, feeds=feeds, prefect_port=port, prefect_host=host)
+    settings = settings_or_exit(
+        db=db,
+        feeds=feeds,
+        prefect_port=port,
+        prefect_host=host,
+        check_db=DbUse.WRITE,
+        check_feeds=True,
+    )
     from flows.prefect_env import configure_prefect_environment
 
     configure_prefect_environment()
@@ -354,7 +366,7 @@ def backfill(
         BackfillSystemicFailure,
     )
 
-    settings = settings_or_exit(db=db)
+    settings = settings_or_exit(db=db, check_db=DbUse.WRITE)
     try:
         chosen = BackfillMode(mode.lower())
     except ValueError:

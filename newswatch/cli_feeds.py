@@ -10,10 +10,11 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from extract.feeds.feedlist import FeedListError, check_feed_url, load_feed_list
+from extract.feeds.feedlist import FeedListError, check_feed_url
 from extract.models import FeedSpec
 from newswatch.console import DbOption, FeedsOption, err, fail, out, settings_or_exit
 from pipeline import library
+from pipeline.preflight import DbUse, PreflightError, check_feed_list
 
 feeds_app = typer.Typer(help="List and manage the feeds that are polled.", no_args_is_help=True)
 
@@ -25,7 +26,7 @@ def feeds_list(
     as_json: Annotated[bool, typer.Option("--json", help="JSON Lines instead of a table.")] = False,
 ) -> None:
     """List feeds with their health (the feed list is synced into the database first)."""
-    settings = settings_or_exit(db=db, feeds=feeds)
+    settings = settings_or_exit(db=db, feeds=feeds, check_db=DbUse.WRITE, check_feeds=True)
     try:
         rows = library.list_feeds(settings)
     except FeedListError as exc:
@@ -58,7 +59,7 @@ def feeds_add(
     db: DbOption = None,
 ) -> None:
     """Add a feed by hand; it is polled with the feed list from the next poll on."""
-    settings = settings_or_exit(db=db)
+    settings = settings_or_exit(db=db, check_db=DbUse.WRITE)
     try:
         url = check_feed_url(url)
     except FeedListError as exc:
@@ -75,7 +76,7 @@ def feeds_remove(
     db: DbOption = None,
 ) -> None:
     """Stop polling a feed (its articles stay)."""
-    settings = settings_or_exit(db=db)
+    settings = settings_or_exit(db=db, check_db=DbUse.WRITE)
     found = library.remove_feed(settings, url)
     if not found:
         raise fail(f"no such feed: {url}", 2)
@@ -88,11 +89,11 @@ def feeds_import_opml(
     db: DbOption = None,
 ) -> None:
     """Add every feed of an OPML file by hand (as `feeds add` does)."""
-    settings = settings_or_exit(db=db)
     try:
-        specs = load_feed_list(path)
-    except FeedListError as exc:
+        specs = check_feed_list(path)
+    except PreflightError as exc:
         raise fail(str(exc), 2) from exc
+    settings = settings_or_exit(db=db, check_db=DbUse.WRITE)
     added = library.add_feeds(settings, specs)
     out.print(f"{len(specs)} feed(s) in {path}, {added} new")
 
@@ -107,7 +108,7 @@ def feeds_export_opml(
     feeds: FeedsOption = None,
 ) -> None:
     """Write the active feeds (list and hand-added) as OPML."""
-    settings = settings_or_exit(db=db, feeds=feeds)
+    settings = settings_or_exit(db=db, feeds=feeds, check_db=DbUse.WRITE, check_feeds=True)
     try:
         data, count = library.feeds_opml(settings)
     except FeedListError as exc:

@@ -13,7 +13,9 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
+from pipeline.preflight import DbUse, one_line, preflight
 from pipeline.settings import Settings, SettingsError, load_settings
 
 out = Console()
@@ -34,15 +36,29 @@ DATE_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[red]error:[/red] {message}", markup=True, highlight=False)
+    """Print `message` as one line (never wrapped) to standard error; the Exit to raise."""
+    err.print(
+        "[red]error:[/red] " + escape(one_line(message)),
+        markup=True,
+        highlight=False,
+        soft_wrap=True,
+    )
     return typer.Exit(code)
 
 
-def settings_or_exit(**overrides: object) -> Settings:
+def settings_or_exit(
+    *, check_db: DbUse | None = None, check_feeds: bool = False, **overrides: object
+) -> Settings:
+    """The settings, with the paths the command needs checked (pipeline.preflight); else exit 2.
+
+    Called before any flow, so a bad setting never starts Prefect or creates anything.
+    """
     try:
-        return load_settings(**overrides)
+        settings = load_settings(**overrides)
+        preflight(settings, db=check_db, feeds=check_feeds)
     except SettingsError as exc:
         raise fail(str(exc), 2) from exc
+    return settings
 
 
 def aware(value: datetime | None) -> datetime | None:

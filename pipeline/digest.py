@@ -159,6 +159,10 @@ def english_headlines(settings: Settings, items: Sequence[StoryItem]) -> dict[in
             fetcher,
             settings.translate_url,
             [(i.headline_language, i.headline) for i in wanted],
-            api_key=settings.translate_api_key,
+            api_key=(
+                settings.translate_api_key.get_secret_value()
+                if settings.translate_api_key
+                else None
+            ),
         )
     return {i.story_id: text for i, text in zip(wanted, english, strict=True) if text}

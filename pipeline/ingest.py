@@ -49,6 +49,8 @@ def http_config(settings: Settings, *, for_pages: bool = False) -> HttpConfig:
         max_bytes=settings.max_page_bytes if for_pages else settings.max_feed_bytes,
         user_agent=settings.user_agent,
         allow_private_networks=settings.allow_private_networks,
+        allowed_networks=settings.allowed_networks,
+        private_hosts=settings.allowed_hosts,
         max_per_host=settings.max_requests_per_host,
         retry_after_cap_seconds=settings.retry_after_cap_seconds,
     )
@@ -264,7 +266,17 @@ def load_seeds(settings: Settings) -> int:
 
 
 class SystemicPollFailure(RuntimeError):
-    """Every feed polled failed: the network, DNS or the proxy is down, not the feeds."""
+    """Every feed polled failed: the network, DNS or the proxy is down, not the feeds.
+
+    Carries the poll's summary, so the CLI can still show which feeds failed and how.
+    """
+
+    def __init__(self, message: str, summary: PollSummary | None = None) -> None:
+        super().__init__(message)
+        self.summary = summary
+
+    def __reduce__(self) -> tuple[type[SystemicPollFailure], tuple[str, PollSummary | None]]:
+        return type(self), (str(self), self.summary)
 
 
 @dataclass(frozen=True)
@@ -333,7 +345,8 @@ def check_systemic(summary: PollSummary) -> None:
     ):
         errors = sorted({str(r["error"]) for r in summary.rows if r["error"]})[:3]
         raise SystemicPollFailure(
-            f"all {summary.feeds_polled} feeds failed; first errors: {'; '.join(errors)}"
+            f"all {summary.feeds_polled} feeds failed; first errors: {'; '.join(errors)}",
+            summary,
         )
 
 

@@ -9,15 +9,25 @@ A bad value fails loudly at start-up with the name of the setting, never half-wa
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from extract.guard import Network, parse_networks
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SEEDS_DIR = PROJECT_ROOT / "seeds"
+
+
+_NETWORK_OR_HOST = re.compile(r"[A-Za-z0-9._:\-]+(?:/\d{1,3})?")
+
+
+def _looks_numeric(item: str) -> bool:
+    return ":" in item or "/" in item or item.replace(".", "").isdigit()
 
 
 class SmtpSecurity(StrEnum):
@@ -61,7 +71,12 @@ class Settings(BaseSettings):
 
     # Fetching
     allow_private_networks: bool = Field(
-        False, description="allow links to loopback/private/link-local addresses (tests only)"
+        False, description="allow loopback addresses (127.0.0.0/8, ::1): local test sites"
+    )
+    allow_private: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="networks or host names that may be non-public, e.g. 127.0.0.1/32,10.1.2.0/24,"
+        "bridge.lan (comma list); everything else private, link-local and metadata stays refused",
     )
     user_agent: str = "newswatch/0.1 (+https://github.com/newswatch/newswatch; news monitoring)"
     connect_timeout_seconds: float = Field(10.0, gt=0)
@@ -94,7 +109,9 @@ class Settings(BaseSettings):
     smtp_host: str | None = None
     smtp_port: int | None = Field(None, ge=1, le=65535)
     smtp_user: str | None = None
-    smtp_password: str | None = Field(None, repr=False)
+    smtp_password: SecretStr | None = Field(
+        None, description="revealed only by reports.send, at login; '**********' anywhere else"
+    )
     smtp_security: SmtpSecurity = SmtpSecurity.NONE
     smtp_timeout_seconds: float = Field(30.0, gt=0)
     smtp_block: str | None = Field(
@@ -104,7 +121,7 @@ class Settings(BaseSettings):
         None,
         description="a LibreTranslate-compatible API (base URL) for English headlines; none: gists only",
     )
-    translate_api_key: str | None = Field(None, repr=False)
+    translate_api_key: SecretStr | None = Field(None, description="revealed only in the request")
     digest_archive: Path = Field(
         Path("data/digests"), description="every digest, kept as .eml/.html"
     )
@@ -131,6 +148,23 @@ class Settings(BaseSettings):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
+    @field_validator("allow_private", mode="before")
+    @classmethod
+    def _split_allowed(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("allow_private")
+    @classmethod
+    def _known_networks(cls, value: list[str]) -> list[str]:
+        for item in value:
+            if not _NETWORK_OR_HOST.fullmatch(item):
+                raise ValueError(f"{item!r} is not an address, network or host name")
+            if _looks_numeric(item):
+                parse_networks([item])
+        return value
+
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
@@ -155,6 +189,16 @@ class Settings(BaseSettings):
     def site_folder(self) -> Path:
         """The archive site's folder: `site_dir`, else `site/` beside the database."""
         return self.site_dir or self.db.parent / "site"
+
+    @property
+    def allowed_networks(self) -> tuple[Network, ...]:
+        """The networks of `allow_private` (its addresses and CIDR ranges)."""
+        return parse_networks(i for i in self.allow_private if _looks_numeric(i))
+
+    @property
+    def allowed_hosts(self) -> frozenset[str]:
+        """The host names of `allow_private`."""
+        return frozenset(i.lower() for i in self.allow_private if not _looks_numeric(i))
 
     @property
     def smtp_port_effective(self) -> int:

@@ -32,6 +32,8 @@ from email.policy import SMTP
 from email.utils import format_datetime, getaddresses
 from pathlib import Path
 
+from pydantic import SecretStr
+
 from reports.render import Rendered
 from reports.select import one_line
 
@@ -60,7 +62,7 @@ class SmtpConfig:
     port: int
     security: str = "none"  # none | starttls | ssl
     user: str | None = None
-    password: str | None = None
+    password: SecretStr | None = None  # revealed at login only (`_reveal`)
     timeout: float = 30.0
 
     def __post_init__(self) -> None:
@@ -72,6 +74,11 @@ class SmtpConfig:
             f"SmtpConfig(host={self.host!r}, port={self.port}, security={self.security!r}, "
             f"user={self.user!r})"
         )
+
+
+def _reveal(secret: SecretStr | None) -> str:
+    """The password's text: the one place it leaves its SecretStr, as it goes to the server."""
+    return secret.get_secret_value() if secret is not None else ""
 
 
 def message_id_for(
@@ -140,7 +147,7 @@ def send_smtp(
                 client.starttls(context=context)
                 client.ehlo()
             if config.user:
-                client.login(config.user, config.password or "")
+                client.login(config.user, _reveal(config.password))
             return client.send_message(message, to_addrs=recipients)
     except (
         smtplib.SMTPAuthenticationError,

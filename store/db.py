@@ -37,6 +37,15 @@ class DatabaseBusy(RuntimeError):
     """Another process held the database longer than we were willing to wait."""
 
 
+DUCKDB_MAGIC = b"DUCK"  # at byte 8 of every DuckDB database file
+
+
+def looks_like_duckdb(path: Path) -> bool:
+    """True when the file at `path` starts like a DuckDB database (OSError if unreadable)."""
+    with path.open("rb") as handle:
+        return handle.read(12)[8:12] == DUCKDB_MAGIC
+
+
 def _is_lock_conflict(exc: duckdb.Error) -> bool:
     message = str(exc).lower()
     return "could not set lock" in message or "conflicting lock" in message

@@ -13,6 +13,7 @@ from __future__ import annotations
 import codecs
 import re
 import zlib
+from html.entities import html5
 
 from extract.errors import FeedParseError
 
@@ -87,6 +88,19 @@ def gunzip(body: bytes) -> bytes:
     return b"".join(out)
 
 
+def _utf32_without_bom(head: bytes) -> str | None:
+    """UTF-32 of mostly ASCII text: three NULs in every group of four, the fourth byte not."""
+    head = head[: len(head) // 4 * 4]
+    if len(head) < 16:
+        return None
+    groups = [head[i : i + 4] for i in range(0, len(head), 4)]
+    if all(g[1:] == b"\0\0\0" and g[0] for g in groups[:4]):
+        return "utf-32-le"
+    if all(g[:3] == b"\0\0\0" and g[3] for g in groups[:4]):
+        return "utf-32-be"
+    return None
+
+
 def _utf16_without_bom(head: bytes) -> str | None:
     if len(head) < 8:
         return None
@@ -113,7 +127,7 @@ def decode_xml(body: bytes, http_charset: str | None = None) -> tuple[str, str, 
     for bom, name in _BOMS:
         if body.startswith(bom):
             return body[len(bom) :].decode(name, "replace"), name, notes
-    sniffed = _utf16_without_bom(body[:256])
+    sniffed = _utf32_without_bom(body[:256]) or _utf16_without_bom(body[:256])
     if sniffed:
         return body.decode(sniffed, "replace"), sniffed, notes
     match = _DECLARED.search(body[:2048])
@@ -161,4 +175,30 @@ def prepare_xml(text: str) -> tuple[str, int]:
     if decl:
         fixed = _DECL_ENCODING.sub(r'\1"utf-8"', decl.group(0))
         text = fixed + text[decl.end() :]
-    return ILLEGAL_XML.sub("", text), cut_lines
+    return html_entities_as_numbers(ILLEGAL_XML.sub("", text)), cut_lines
+
+
+_XML_ENTITIES = frozenset({"amp", "lt", "gt", "quot", "apos"})
+_ENTITY_OR_CDATA = re.compile(r"<!\[CDATA\[.*?\]\]>|<!DOCTYPE[^>\[]*\[.*?\]\s*>|&([A-Za-z][A-Za-z0-9]{1,31});", re.S)
+
+
+def html_entities_as_numbers(text: str) -> str:
+    """HTML named entities (`&ocirc;`, `&nbsp;`), undefined in XML, as character references.
+
+    Feeds written by HTML tools use them; an XML parser stops at the first ("undefined entity").
+    CDATA sections, XML's own five and a DOCTYPE's internal subset (its own declarations) are left
+    alone; an unknown name stays as it is, for the parser to report.
+    """
+    if "&" not in text:
+        return text
+
+    def replace(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name is None or name in _XML_ENTITIES:
+            return match.group(0)
+        char = html5.get(name + ";")
+        if char is None:
+            return match.group(0)
+        return "".join(f"&#x{ord(c):X};" for c in char)
+
+    return _ENTITY_OR_CDATA.sub(replace, text)

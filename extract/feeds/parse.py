@@ -53,6 +53,7 @@ from extract.urls import (
     canonicalize_url,
     entry_keys,
     is_google_news_link,
+    repair_link,
     resolve_google_news_link,
     unwrap_redirect,
 )
@@ -82,6 +83,12 @@ _CHARSET = re.compile(r"""charset\s*=\s*["']?([A-Za-z0-9._:\-]+)""", re.IGNORECA
 _SKIP_PROLOG = r"(?:\s|<\?.*?\?>|<!--.*?-->)*"
 _HTML_START = re.compile(_SKIP_PROLOG + r"<(?:!doctype\s+html|html|head|body)\b", re.I | re.S)
 _ROOT = re.compile(_SKIP_PROLOG + r"(?:<!DOCTYPE[^>]*>\s*)?<([A-Za-z_][\w:.\-]*)", re.S)
+# The root element after the prolog, comments and any DOCTYPE (with an internal subset).
+_ROOT_AFTER_DOCTYPE = re.compile(
+    r"(?:\s|<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>\[]*(?:\[.*?\])?\s*>)*<([A-Za-z_][\w:.\-]*)",
+    re.I | re.S,
+)
+_FEED_ROOTS = frozenset({"rss", "feed", "rdf", "channel"})
 _HTML_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
 
 
@@ -89,7 +96,7 @@ def _refuse_non_feed(text: str, content_type: str | None) -> None:
     head = text[:8192]
     if not head.strip():
         raise FeedParseError("empty body")
-    if _HTML_START.match(head):
+    if _HTML_START.match(head) and not _feed_root(head):  # (an RSS may carry an XHTML DOCTYPE)
         title = _HTML_TITLE.search(text[:65536])
         name = single_line(html_to_text(title.group(1))) if title else None
         raise FeedParseError("not a feed: got an HTML page" + (f' ("{name}")' if name else ""))
@@ -100,6 +107,11 @@ def _refuse_non_feed(text: str, content_type: str | None) -> None:
         kind = f" ({content_type})" if content_type else ""
         sample = single_line(stripped[:40]) or ""
         raise FeedParseError(f"not a feed: the body is not XML{kind}, it starts with {sample!r}")
+
+
+def _feed_root(head: str) -> bool:
+    root = _ROOT_AFTER_DOCTYPE.match(head)
+    return root is not None and root.group(1).rpartition(":")[2].lower() in _FEED_ROOTS
 
 
 def _xml_error(exc: object, cut_lines: int) -> str:
@@ -155,9 +167,18 @@ def html_to_text(markup: str | None) -> str | None:
     if "<" not in markup and "&" not in markup:
         return _tidy(markup)
     collector = _TextCollector()
-    collector.feed(markup)
+    collector.feed(strip_comments(markup))
     collector.close()
     return _tidy("".join(collector.parts))
+
+
+_COMMENT = re.compile(r"<!--.*?-->", re.S)
+_UNCLOSED_COMMENT = re.compile(r"<!--[^>]*(?:>|$)", re.S)
+
+
+def strip_comments(markup: str) -> str:
+    """`markup` without comments; one left open ends at the next ">" or the end (as feedparser)."""
+    return _UNCLOSED_COMMENT.sub("", _COMMENT.sub("", markup))
 
 
 def _tidy(text: str) -> str | None:
@@ -207,12 +228,18 @@ def _entry_date(entry: Any, now: datetime) -> datetime | None:
     return None
 
 
+_UNJOINABLE_BASE = "x-newswatch-unresolved:/"  # not a scheme urllib joins relative links onto
+
+
 def _entry_link(entry: Any, base: str) -> tuple[str | None, bool]:
     """(link, fetchable) for an entry: redirects unwrapped, Google News resolved if possible."""
     link = entry.get("link")  # (feedparser already fills it from a permalink GUID)
     if not isinstance(link, str) or not link.strip():
         return None, False
-    link = unwrap_redirect(urljoin(base, link.strip()))
+    repaired = repair_link(link)
+    if repaired is None:  # names http(s) but no usable host: refused, never put on the feed's host
+        return None, False
+    link = unwrap_redirect(urljoin(base, repaired))
     if not link.lower().startswith(("http://", "https://")):
         return None, False
     if is_google_news_link(link):
@@ -281,9 +308,13 @@ def parse_feed(
     try:
         parsed: Any = feedparser.parse(
             io.BytesIO(prepared.encode("utf-8")),
+            # A base feedparser cannot join onto: with the feed's URL it would resolve every link,
+            # malformed ones ("http:/host/x", "https:host/x") onto the feed's own host.
+            # `_entry_link` repairs links first, then resolves them against `base`; an xml:base
+            # in the document still applies (feedparser resolves against it).
             response_headers={
                 "content-type": "application/xml; charset=utf-8",
-                "content-location": base,
+                "content-location": _UNJOINABLE_BASE,
             },
             # Markup inside summaries and content is reduced to plain text here, so feedparser's
             # HTML sanitising and URI rewriting inside it (most of its time) would be wasted.
@@ -311,9 +342,10 @@ def parse_feed(
     elif isinstance(problem, SAXParseException):
         notes.insert(0, "recovered from " + _xml_error(problem, cut_lines))
     link = feed.get("link")
+    link = repair_link(link) if isinstance(link, str) and link.strip() else None
     return ParsedFeed(
         title=_detail_text(feed.get("title"), feed.get("title_detail"), one_line=True),
-        link=link if isinstance(link, str) and link else None,
+        link=urljoin(base, link) if link else None,
         entries=entries,
         warning="; ".join(notes) or None,
         version=version,

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from extract.fetch import Fetcher, HttpConfig
+from extract.guard import parse_networks
 
 FEEDS = Path(__file__).resolve().parent.parent / "fixtures" / "feeds"
 MANIFEST = {item["file"]: item for item in json.loads((FEEDS / "MANIFEST.json").read_text())}
@@ -155,12 +156,12 @@ def server() -> Iterator[FeedServer]:
 
 @pytest.fixture
 def config() -> HttpConfig:
-    """Test settings: loopback allowed, small timeouts so failures are quick."""
+    """Test settings: 127.0.0.1 allowed (nothing else private), small timeouts so failures are quick."""
     return HttpConfig(
         connect_timeout=1.0,
         read_timeout=1.0,
         total_timeout=5.0,
-        allow_private_networks=True,
+        allowed_networks=parse_networks(["127.0.0.1/32"]),
         max_bytes=8 * 1024 * 1024,
         retry_after_cap_seconds=6 * 3600.0,
     )

@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from extract.urls import canonicalize_url
 from testkit.localsite import LocalSite
 from testkit.newssite import ARTICLES, MISSING, feed_list, install
 
@@ -63,7 +64,8 @@ def test_poll_then_export_then_poll_again(
         feed_rows = dict(con.execute("SELECT url, last_status FROM feeds").fetchall())
     finally:
         con.close()
-    by_path = {r[0].removeprefix(local_site.base): r for r in rows}
+    identity_base = canonicalize_url(local_site.base + "/").rstrip("/")  # https: one identity
+    by_path = {r[0].removeprefix(identity_base): r for r in rows}
     assert sum(1 for r in rows if r[1]) == 2, "both seed articles are stored"
     for path in ARTICLES:
         assert path in by_path, f"{path} missing from {sorted(by_path)}"

@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from extract.urls import canonicalize_url
 from pipeline import ingest
 from pipeline.backfill.discover import FeedDiscovery, discover_feed, find_older_entries
 from pipeline.backfill.finish import BackfillSummary, finish_backfill
@@ -210,7 +211,7 @@ def test_a_killed_rescore_resumes_after_its_last_batch(polled: Settings) -> None
 def test_reextract_from_stored_pages_keeps_ids_and_urls(
     polled: Settings, local_site: LocalSite
 ) -> None:
-    figaro = local_site.url(next(iter(ARTICLES)))
+    figaro = canonicalize_url(local_site.url(next(iter(ARTICLES))))
     rows_before = query(polled, "SELECT id, canonical_url FROM articles ORDER BY id")
     query(
         polled,
@@ -239,7 +240,7 @@ def test_refetch_takes_the_new_page_and_leaves_failures_alone(
     path = "/asia/yonhap-nk-drill.html"
     new_page = page_bytes(ARTICLES["/world/lefigaro-ukraine-live.html"][0])  # the page changed
     local_site.add(path, new_page)
-    gone = local_site.url(MISSING)
+    gone = canonicalize_url(local_site.url(MISSING))
     before_gone = query(
         polled, "SELECT extraction_status, text FROM articles WHERE canonical_url = ?", [gone]
     )
@@ -255,7 +256,9 @@ def test_refetch_takes_the_new_page_and_leaves_failures_alone(
         == before_gone
     )
     text = query(
-        polled, "SELECT text FROM articles WHERE canonical_url = ?", [local_site.url(path)]
+        polled,
+        "SELECT text FROM articles WHERE canonical_url = ?",
+        [canonicalize_url(local_site.url(path))],
     )[0][0]
     assert isinstance(text, str) and "Belooussov" in text
     fetched = [h for h in local_site.hits if h.path.split("?")[0] == path]

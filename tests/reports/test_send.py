@@ -10,6 +10,7 @@ from email.policy import default
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
 from reports.render import Rendered
 from reports.send import (
@@ -117,7 +118,7 @@ def test_starttls_with_login() -> None:
             port=server.port,
             security="starttls",
             user="digest",
-            password="s3cret",
+            password=SecretStr("s3cret"),
             timeout=10,
         )
         send_smtp(message(), config, tls_context=server.client_tls)
@@ -130,7 +131,7 @@ def test_starttls_with_login() -> None:
                     port=server.port,
                     security="starttls",
                     user="digest",
-                    password="wrong",
+                    password=SecretStr("wrong"),
                     timeout=10,
                 ),
                 tls_context=server.client_tls,
