@@ -35,6 +35,7 @@ app = typer.Typer(
     help="Monitor news feeds for Russia–North Korea coverage; store it in DuckDB; email a digest.",
     no_args_is_help=True,
     add_completion=False,
+    rich_markup_mode="markdown",  # docstring paragraphs reflow to the terminal's width
     pretty_exceptions_enable=False,
 )
 app.add_typer(feeds_app, name="feeds")
@@ -120,11 +121,17 @@ def export(
     ] = "jsonl",
     since: Annotated[
         datetime | None,
-        typer.Option(formats=DATE_FORMATS, help="Published (or first seen) on or after this date."),
+        typer.Option(
+            formats=DATE_FORMATS,
+            metavar="DATE",
+            help="Published (or first seen) on or after this date.",
+        ),
     ] = None,
     until: Annotated[
         datetime | None,
-        typer.Option(formats=DATE_FORMATS, help="Published (or first seen) before this date."),
+        typer.Option(
+            formats=DATE_FORMATS, metavar="DATE", help="Published (or first seen) before this date."
+        ),
     ] = None,
     relevant_only: Annotated[
         bool, typer.Option("--relevant-only", help="Only articles judged relevant.")
@@ -143,13 +150,16 @@ def export(
         raise fail(f"unknown format {fmt!r}: use jsonl, csv or parquet", 2) from None
     if chosen is ExportFormat.PARQUET and output is None:
         raise fail("parquet needs --output PATH", 2)
+    since, until = aware(since), aware(until)
+    if since is not None and until is not None and until <= since:
+        raise fail(f"--until ({until:%Y-%m-%d}) must be after --since ({since:%Y-%m-%d})", 2)
     settings = settings_or_exit(db=db, check_db=DbUse.READ)
     count = export_articles(
         settings,
         chosen,
         output if output is not None else sys.stdout,
-        since=aware(since),
-        until=aware(until),
+        since=since,
+        until=until,
         relevant_only=relevant_only,
     )
     err.print(f"{count} article(s) exported" + (f" to {output}" if output else ""))
@@ -160,15 +170,20 @@ def search(
     query: Annotated[str, typer.Argument(help='Words that must all appear; "quoted phrase" ok.')],
     db: DbOption = None,
     since: Annotated[
-        datetime | None, typer.Option(formats=DATE_FORMATS, help="Only articles since this date.")
+        datetime | None,
+        typer.Option(formats=DATE_FORMATS, metavar="DATE", help="Only articles since this date."),
     ] = None,
     limit: Annotated[int, typer.Option(min=1, max=1000, help="At most this many results.")] = 20,
-    relevant_only: Annotated[bool, typer.Option("--relevant-only")] = False,
+    relevant_only: Annotated[
+        bool, typer.Option("--relevant-only", help="Only articles judged relevant.")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="JSON Lines instead of a table.")] = False,
 ) -> None:
     """Search stored articles, newest first."""
     from pipeline.library import search as search_library
 
+    if not query.strip(' "'):
+        raise fail("search needs at least one word", 2)
     settings = settings_or_exit(db=db, check_db=DbUse.READ)
     results = search_library(
         settings, query, since=aware(since), limit=limit, relevant_only=relevant_only
@@ -209,12 +224,18 @@ def digest(
     since: Annotated[
         datetime | None,
         typer.Option(
-            formats=["%Y-%m-%d"], help="First day of a custom window (instead of --week)."
+            formats=["%Y-%m-%d"],
+            metavar="DAY",
+            help="First day of a custom window (instead of --week).",
         ),
     ] = None,
     until: Annotated[
         datetime | None,
-        typer.Option(formats=["%Y-%m-%d"], help="Day after the window's last day. Default: today."),
+        typer.Option(
+            formats=["%Y-%m-%d"],
+            metavar="DAY",
+            help="Day after the window's last day. Default: today.",
+        ),
     ] = None,
     db: DbOption = None,
     send: Annotated[
@@ -275,13 +296,13 @@ def digest(
 def serve(
     port: Annotated[
         int | None,
-        typer.Option(help="Prefect server port [env: NEWSWATCH_PREFECT_PORT; default 4200]."),
+        typer.Option(help="Prefect server port (env NEWSWATCH_PREFECT_PORT, default 4200)."),
     ] = None,
     host: Annotated[
         str | None,
         typer.Option(
-            help="Address the Prefect server binds [env: NEWSWATCH_PREFECT_HOST; default "
-            "127.0.0.1]. Anything else exposes an API without authentication."
+            help="Address the Prefect server binds (env NEWSWATCH_PREFECT_HOST, default "
+            "127.0.0.1). Anything else exposes an API without authentication."
         ),
     ] = None,
     db: DbOption = None,
@@ -329,10 +350,16 @@ def serve(
 @app.command()
 def backfill(
     start: Annotated[
-        datetime, typer.Option(formats=["%Y-%m-%d"], help="First day of the window (included).")
+        datetime,
+        typer.Option(
+            formats=["%Y-%m-%d"], metavar="DAY", help="First day of the window (included)."
+        ),
     ],
     end: Annotated[
-        datetime, typer.Option(formats=["%Y-%m-%d"], help="Last day of the window (included).")
+        datetime,
+        typer.Option(
+            formats=["%Y-%m-%d"], metavar="DAY", help="Last day of the window (included)."
+        ),
     ],
     mode: Annotated[
         str, typer.Option(help="rescore, reextract, refetch or discover.", case_sensitive=False)

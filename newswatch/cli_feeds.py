@@ -10,11 +10,11 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from extract.feeds.feedlist import FeedListError, check_feed_url
+from extract.feeds.feedlist import FeedListError, check_feed_url, is_opml, opml_feeds
 from extract.models import FeedSpec
 from newswatch.console import DbOption, FeedsOption, err, fail, out, settings_or_exit
 from pipeline import library
-from pipeline.preflight import DbUse, PreflightError, check_feed_list
+from pipeline.preflight import DbUse
 
 feeds_app = typer.Typer(help="List and manage the feeds that are polled.", no_args_is_help=True)
 
@@ -88,14 +88,31 @@ def feeds_import_opml(
     path: Annotated[Path, typer.Argument(help="OPML file (e.g. exported from a feed reader).")],
     db: DbOption = None,
 ) -> None:
-    """Add every feed of an OPML file by hand (as `feeds add` does)."""
+    """Add the feeds of an OPML file by hand (as `feeds add` does).
+
+    Outlines that cannot be used (no http(s) URL) are named and skipped; the others are added,
+    each outline's category (or its folder) kept as the feed's topic.
+    """
     try:
-        specs = check_feed_list(path)
-    except PreflightError as exc:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise fail(f"cannot read {path}: {exc.strerror or exc}", 2) from exc
+    if not is_opml(data):
+        raise fail(f"{path} is not an OPML file (a TOML feed list is used with --feeds)", 2)
+    try:
+        specs, problems = opml_feeds(data, name=str(path))
+    except FeedListError as exc:
         raise fail(str(exc), 2) from exc
+    for problem in problems:
+        err.print(f"skipped: {problem}", highlight=False, soft_wrap=True)
+    if not specs:
+        raise fail(f"{path} lists no usable feed", 2)
     settings = settings_or_exit(db=db, check_db=DbUse.WRITE)
     added = library.add_feeds(settings, specs)
-    out.print(f"{len(specs)} feed(s) in {path}, {added} new")
+    out.print(
+        f"{len(specs)} feed(s) in {path}, {added} new"
+        + (f", {len(problems)} outline(s) skipped" if problems else "")
+    )
 
 
 @feeds_app.command("export-opml")

@@ -26,11 +26,13 @@ site_app = typer.Typer(
 CATEGORY_HELP = "One of: " + ", ".join(f"{slug} ({label})" for slug, label in CATEGORIES.items())
 SinceOption = Annotated[
     datetime | None,
-    typer.Option(formats=DATE_FORMATS, help="First reported on or after this date."),
+    typer.Option(
+        formats=DATE_FORMATS, metavar="DATE", help="First reported on or after this date."
+    ),
 ]
 UntilOption = Annotated[
     datetime | None,
-    typer.Option(formats=DATE_FORMATS, help="First reported before this date."),
+    typer.Option(formats=DATE_FORMATS, metavar="DATE", help="First reported before this date."),
 ]
 CategoryOption = Annotated[str | None, typer.Option("--category", help=CATEGORY_HELP)]
 SiteDirOption = Annotated[

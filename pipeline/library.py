@@ -85,7 +85,12 @@ def feeds_opml(settings: Settings) -> tuple[bytes, int]:
     rows = list_feeds(settings, active_only=True)
     data = render_opml(
         [
-            OpmlFeed(url=r["url"], title=r["source"] or r["title"], language=r["language"])
+            OpmlFeed(
+                url=r["url"],
+                title=r["source"] or r["title"],
+                language=r["language"],
+                category=r["topic"],
+            )
             for r in rows
         ]
     )

@@ -78,17 +78,43 @@ def load_feed_list(path: Path) -> list[FeedSpec]:
         data = path.read_bytes()
     except OSError as exc:
         raise FeedListError(f"cannot read feed list {path}: {exc.strerror or exc}") from exc
-    head = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:200].lower()
-    if head.startswith(b"<?xml") or head.startswith(b"<opml"):
-        from extract.feeds.opml import parse_opml
-
-        try:
-            outlines = parse_opml(data)
-        except ValueError as exc:
-            raise FeedListError(f"{path}: not a usable OPML file: {exc}") from exc
-        specs = []
-        for index, o in enumerate(outlines, start=1):
-            url = check_feed_url(o.url, f"{path}, outline #{index}")
-            specs.append(FeedSpec(url=url, title=o.title, source=o.title, language=o.language))
+    if is_opml(data):
+        specs, problems = opml_feeds(data, name=str(path))
+        if problems:
+            raise FeedListError(problems[0])
         return specs
     return parse_feed_list_toml(data, name=str(path))
+
+
+def is_opml(data: bytes) -> bool:
+    """Whether the bytes start like an XML (OPML) document rather than TOML."""
+    head = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:200].lower()
+    return head.startswith(b"<?xml") or head.startswith(b"<opml")
+
+
+def opml_feeds(data: bytes, *, name: str = "OPML file") -> tuple[list[FeedSpec], list[str]]:
+    """The usable feeds of an OPML document, and a line for each outline that is not usable
+    (an import keeps the good ones). A document that is not OPML at all raises FeedListError.
+    The outline's category (or its folder) becomes the feed's topic."""
+    from extract.feeds.opml import parse_opml
+
+    try:
+        outlines = parse_opml(data)
+    except ValueError as exc:
+        raise FeedListError(f"{name}: not a usable OPML file: {exc}") from exc
+    specs: list[FeedSpec] = []
+    problems: list[str] = []
+    seen: set[str] = set()
+    for index, o in enumerate(outlines, start=1):
+        try:
+            url = check_feed_url(o.url, f"{name}, outline #{index}")
+        except FeedListError as exc:
+            problems.append(str(exc))
+            continue
+        if url in seen:
+            continue
+        seen.add(url)
+        specs.append(
+            FeedSpec(url=url, title=o.title, source=o.title, language=o.language, topic=o.category)
+        )
+    return specs, problems

@@ -25,6 +25,7 @@ class OpmlFeed:
     title: str | None = None
     language: str | None = None
     html_url: str | None = None
+    category: str | None = None  # the outline's `category`, else the folders it sits in
 
 
 _DTD = re.compile(r"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
@@ -53,24 +54,34 @@ def parse_opml(data: bytes) -> list[OpmlFeed]:
     if local_name(root.tag) != "opml":
         raise FeedParseError(f"not an OPML document: the root element is <{local_name(root.tag)}>")
     feeds: list[OpmlFeed] = []
-    for element in root.iter():
-        if local_name(element.tag) != "outline":
+    _collect(root, (), feeds)
+    return feeds
+
+
+def _collect(element: ET.Element, folders: tuple[str, ...], feeds: list[OpmlFeed]) -> None:
+    """Outlines with an xmlUrl, in document order; an outline without one is a folder whose
+    text names the category of the feeds inside it."""
+    for child in element:
+        if local_name(child.tag) not in ("outline", "body"):
             continue
-        attrs = {key.lower(): value for key, value in element.attrib.items()}
+        attrs = {key.lower(): value for key, value in child.attrib.items()}
         url = (attrs.get("xmlurl") or "").strip()
-        if not url:
-            continue
         text_attr = single_line(attrs.get("text"))
+        if not url:
+            name = single_line(attrs.get("title")) or text_attr
+            _collect(child, (*folders, name) if name else folders, feeds)
+            continue
         title = single_line(attrs.get("title")) or (text_attr if text_attr != url else None)
+        category = single_line(attrs.get("category")) or (" / ".join(folders) or None)
         feeds.append(
             OpmlFeed(
                 url=url,
                 title=title,
                 language=single_line(attrs.get("language")),
                 html_url=single_line(attrs.get("htmlurl")),
+                category=category,
             )
         )
-    return feeds
 
 
 def _attr(value: str) -> str:
@@ -92,6 +103,8 @@ def render_opml(feeds: Iterable[OpmlFeed], *, title: str = "newswatch feeds") ->
             attrs["htmlUrl"] = _attr(feed.html_url)
         if feed.language:
             attrs["language"] = _attr(feed.language)
+        if feed.category:
+            attrs["category"] = _attr(feed.category)
         ET.SubElement(body, "outline", attrs)
     ET.indent(root)
     document: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)

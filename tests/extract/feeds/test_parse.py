@@ -288,9 +288,28 @@ OPML = b"""<?xml version="1.0" encoding="UTF-8"?>
 
 def test_parse_opml() -> None:
     assert parse_opml(OPML) == [
-        OpmlFeed("https://en.yna.co.kr/RSS/nk.xml", "Yonhap News", "en", "https://en.yna.co.kr"),
-        OpmlFeed("https://www.nknews.org/feed/"),
+        OpmlFeed(
+            "https://en.yna.co.kr/RSS/nk.xml", "Yonhap News", "en", "https://en.yna.co.kr", "Korea"
+        ),
+        OpmlFeed("https://www.nknews.org/feed/", category="Korea"),
     ]
+
+
+def test_opml_categories_come_from_the_attribute_or_the_folders() -> None:
+    data = b"""<opml version="2.0"><body>
+      <outline text="Asia"><outline title="Korea">
+        <outline text="A" xmlUrl="https://a.example/feed"/>
+        <outline text="B" category="/Wire/Russia" xmlUrl="https://b.example/feed"/>
+      </outline></outline>
+      <outline text="C" xmlUrl="https://c.example/feed"/>
+    </body></opml>"""
+    assert [(f.url, f.category) for f in parse_opml(data)] == [
+        ("https://a.example/feed", "Asia / Korea"),
+        ("https://b.example/feed", "/Wire/Russia"),
+        ("https://c.example/feed", None),
+    ]
+    again = parse_opml(render_opml(parse_opml(data)))
+    assert [f.category for f in again] == ["Asia / Korea", "/Wire/Russia", None]
 
 
 @pytest.mark.parametrize(
