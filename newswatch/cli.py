@@ -195,18 +195,18 @@ def search(
     if not results:
         err.print("no matching articles")
         return
-    table = Table(show_lines=True)
-    for column in ("date", "source", "title / snippet", "rel."):
-        table.add_column(column, overflow="fold")
-    for r in results:
+    for n, r in enumerate(results, 1):
         when = r["published_at"] or r["first_seen_at"]
-        table.add_row(
-            when.date().isoformat() if when else "",
-            r["source"] or "",
-            f"[bold]{_esc(r['title'] or '(no title)')}[/bold]\n{_esc(r['snippet'])}\n{_esc(r['url'])}",
-            ("seed" if r["is_seed"] else "yes" if r["relevant"] else "no"),
-        )
-    out.print(table)
+        judged = "seed" if r["is_seed"] else "relevant" if r["relevant"] else "not relevant"
+        date = when.date().isoformat() if when else "undated"
+        out.print(f"[dim]{n}. {date} · {_esc(r['source'] or '?')} · {judged}[/dim]")
+        out.print(f"[bold]{_esc(r['title'] or '(no title)')}[/bold]")
+        if r["snippet"]:
+            out.print(_esc(r["snippet"]))
+        # The link on a line of its own, never cut by us: the terminal wraps it, and it copies
+        # (or clicks) whole.
+        out.print(_esc(r["url"] or ""), soft_wrap=True, highlight=False)
+        out.print()
 
 
 def _esc(text: str) -> str:

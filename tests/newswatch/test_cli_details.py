@@ -9,6 +9,8 @@ from pathlib import Path
 
 import duckdb
 
+from pipeline.ingest import load_seeds
+from pipeline.settings import load_settings
 from store.db import connect
 from tests.newswatch.test_cli_errors import assert_one_line, run_cli
 
@@ -28,6 +30,16 @@ def database(tmp_path: Path) -> Path:
     with connect(db):
         pass  # created and migrated, as a poll would leave it
     return db
+
+
+def test_search_prints_each_link_whole_on_a_narrow_terminal(tmp_path: Path) -> None:
+    db = database(tmp_path)
+    load_seeds(load_settings(db=db))
+    result = run_cli(["search", "Putin", "--db", str(db)], tmp_path, COLUMNS="40")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    url = "https://timesofmalta.com/articles/view/putin-kim-meeting-minds.1056187"
+    assert url in lines, result.stdout  # one line, not folded at 40 columns
 
 
 def test_an_empty_search_is_refused_in_one_line(tmp_path: Path) -> None:
