@@ -1,0 +1,262 @@
+"""Throughput benchmark: newswatch against the script a user would write, whole processes, one run.
+
+    .venv/bin/python -m bench.throughput                 # writes docs/benchmarks.md
+    .venv/bin/python -m bench.throughput --copies 1 --no-write
+
+A local site on 127.0.0.1 (`testkit.localsite`) serves ten RSS feeds whose items link to the real
+news pages of the Zyte article-extraction benchmark (181 pages, `--copies` times under distinct
+URLs; by default from ../shared/fixtures, else the 40 in tests/fixtures). Measured side by side
+in this one run, each a fresh process timed from outside (wall clock, peak RSS from wait4):
+
+- bare `trafilatura.extract` over the same pages, one core, no I/O (in this process, CPU time);
+- the naive script (`bench/naive.py`: feedparser + urllib + trafilatura + duckdb, one loop);
+- `newswatch poll` into a fresh database, then again (nothing new: every feed answers 304);
+- the fixed cost of other commands (`search`, `export`, `digest --no-send --preview`, `--help`).
+
+Other sections (`bench.throughput_parts`) add the store's per-feed writes and story assignment.
+Nothing leaves 127.0.0.1; Prefect's home and every database live in a temporary folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from html import escape
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if __package__ in (None, ""):  # run as a script: make the project importable
+    sys.path.insert(0, str(ROOT))
+
+from testkit.localsite import LocalSite, Route  # noqa: E402
+
+OUT = ROOT / "docs" / "benchmarks.md"
+SHARED_ZYTE = (
+    ROOT.parent / "shared" / "fixtures" / "extraction" / "zyte-article-extraction-benchmark"
+)
+LOCAL_ZYTE = ROOT / "tests" / "fixtures" / "extraction" / "zyte"
+VENV_BIN = Path(sys.executable).parent
+FEEDS = 10
+
+
+def zyte_pages(folder: Path | None = None) -> list[tuple[str, bytes]]:
+    """(id, html bytes) of the Zyte benchmark pages, sorted by id."""
+    base = folder or (SHARED_ZYTE if (SHARED_ZYTE / "html").is_dir() else LOCAL_ZYTE)
+    return [
+        (path.name.split(".")[0], gzip.decompress(path.read_bytes()))
+        for path in sorted((base / "html").glob("*.html.gz"))
+    ]
+
+
+def serve_feeds(
+    site: LocalSite, pages: list[tuple[str, bytes]], copies: int, feeds: int = FEEDS
+) -> list[str]:
+    """Put `copies` x pages on the site behind `feeds` RSS feeds (ETag, 304 when unchanged)."""
+    now = datetime.now(UTC)
+    items: list[list[str]] = [[] for _ in range(feeds)]
+    n = 0
+    for copy in range(copies):
+        for page_id, body in pages:
+            path = f"/c{copy}/{page_id}.html"
+            site.add(path, body)
+            items[n % feeds].append(
+                f"<item><title>Article {escape(page_id[:12])} copy {copy}</title>"
+                f"<link>{site.base}{path}</link><guid>{copy}-{page_id}</guid>"
+                f"<pubDate>{format_datetime(now - timedelta(minutes=n))}</pubDate></item>"
+            )
+            n += 1
+    urls = []
+    for f in range(feeds):
+        etag = f'"feed-{f}"'
+        body = (
+            '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
+            f"<title>Feed {f}</title>{''.join(items[f])}</channel></rss>"
+        )
+        urls.append(
+            site.add(
+                f"/feed{f}.xml", body, content_type="application/rss+xml", headers={"ETag": etag}
+            )
+        )
+
+        def conditional(handler, etag=etag):  # type: ignore[no-untyped-def]
+            if handler.headers.get("If-None-Match") == etag:
+                return Route(b"", 304, {"ETag": etag})
+            return None
+
+        site.routes[f"/feed{f}.xml"].handler = conditional
+    return urls
+
+
+@dataclass(frozen=True)
+class Run:
+    seconds: float
+    peak_mb: float
+    output: str
+
+
+def run_process(args: list[str], env: dict[str, str], *, check: bool = True) -> Run:
+    """Run a whole process; its wall time and peak resident memory (its own, from wait4)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=ROOT, text=True
+    )
+    assert proc.stdout is not None
+    output = proc.stdout.read()
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if check and proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(args)} exited {proc.returncode}:\n{output[-3000:]}")
+    return Run(seconds, usage.ru_maxrss / 1024, output)
+
+
+def bench_env(tmp: Path, **extra: str) -> dict[str, str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("NEWSWATCH_", "PREFECT_"))
+    }
+    env.update(
+        PREFECT_HOME=str(tmp / "prefect"),
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+        DO_NOT_TRACK="1",
+        PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="120",
+        NEWSWATCH_ALLOW_PRIVATE_NETWORKS="1",
+        NEWSWATCH_OUTBOX=str(tmp / "outbox"),
+        NEWSWATCH_DIGEST_ARCHIVE=str(tmp / "digests"),
+    )
+    env.update(extra)
+    return env
+
+
+def bare_trafilatura(pages: list[tuple[str, bytes]], copies: int) -> float:
+    """CPU seconds of `trafilatura.extract` over every page copy, one core, no I/O."""
+    import trafilatura
+
+    start = time.process_time()
+    for _copy in range(copies):
+        for _page_id, body in pages:
+            trafilatura.extract(body)
+    return time.process_time() - start
+
+
+def newswatch(*args: str) -> list[str]:
+    return [str(VENV_BIN / "newswatch"), *args]
+
+
+@dataclass
+class Section:
+    title: str
+    lines: list[str]
+
+
+def whole_process(pages: list[tuple[str, bytes]], copies: int, tmp: Path) -> Section:
+    site = LocalSite()
+    site.start()
+    try:
+        urls = serve_feeds(site, pages, copies)
+        (tmp / "feeds.txt").write_text("\n".join(urls) + "\n")
+        (tmp / "feeds.toml").write_text("".join(f'[[feeds]]\nurl = "{u}"\n' for u in urls))
+        env = bench_env(tmp)
+        n = len(pages) * copies
+        bare = bare_trafilatura(pages, copies)
+        naive = run_process(
+            [
+                sys.executable,
+                str(ROOT / "bench" / "naive.py"),
+                str(tmp / "feeds.txt"),
+                str(tmp / "naive.duckdb"),
+            ],
+            env,
+        )
+        db = str(tmp / "poll.duckdb")
+        feeds = str(tmp / "feeds.toml")
+        first = run_process(newswatch("poll", "--feeds", feeds, "--db", db), env)
+        again = run_process(newswatch("poll", "--feeds", feeds, "--db", db), env)
+        fixed = {
+            "`newswatch --help`": run_process(newswatch("--help"), env),
+            "`python -c 'import prefect'`": run_process(
+                [sys.executable, "-c", "import prefect"], env
+            ),
+            "`newswatch search korea`": run_process(newswatch("search", "korea", "--db", db), env),
+            "`newswatch export`": run_process(
+                newswatch("export", "--db", db, "--output", str(tmp / "export.jsonl")), env
+            ),
+            "`newswatch digest --no-send --preview`": run_process(
+                newswatch("digest", "--db", db, "--no-send", "--preview", str(tmp / "p.html")),
+                env,
+            ),
+            "`newswatch poll`, nothing new": again,
+        }
+    finally:
+        site.stop()
+    cores = os.cpu_count() or 1
+    steady = first.seconds - again.seconds
+    lines = [
+        f"{n:,} real pages (the Zyte benchmark's {len(pages)}, {copies} cop"
+        f"{'y' if copies == 1 else 'ies'}) behind {FEEDS} RSS feeds on 127.0.0.1; {cores} cores.",
+        "",
+        "| what | whole process (s) | peak RSS (MB) | pages/s |",
+        "|---|---:|---:|---:|",
+        f"| bare `trafilatura.extract`, one core, no I/O (CPU time) | {bare:.1f} | | {n / bare:.0f} |",
+        f"| naive script (`bench/naive.py`) | {naive.seconds:.1f} | {naive.peak_mb:.0f} | "
+        f"{n / naive.seconds:.0f} |",
+        f"| `newswatch poll`, fresh database | {first.seconds:.1f} | {first.peak_mb:.0f} | "
+        f"{n / first.seconds:.0f} |",
+        f"| `newswatch poll` again, nothing new | {again.seconds:.1f} | {again.peak_mb:.0f} | |",
+        "",
+        f"- newswatch against the naive script, whole process: **{naive.seconds / first.seconds:.2f} ×** "
+        "as fast (goal ≥ 1.5).",
+        f"- steady state (poll minus the no-news poll, {steady:.1f} s) against bare trafilatura × "
+        f"{cores} cores ({bare / cores:.1f} s): **{bare / cores / steady:.2f}** (goal ≥ 0.8).",
+        "",
+        "Fixed cost per command (small database of the poll above; whole process):",
+        "",
+        "| command | seconds | peak RSS (MB) |",
+        "|---|---:|---:|",
+        *(f"| {name} | {r.seconds:.2f} | {r.peak_mb:.0f} |" for name, r in fixed.items()),
+    ]
+    return Section("Whole process: newswatch against the naive script", lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--copies", type=int, default=2, help="copies of the Zyte pages (2)")
+    parser.add_argument("--zyte", type=Path, default=None, help="Zyte benchmark folder")
+    parser.add_argument("--no-write", action="store_true", help="print only")
+    args = parser.parse_args(argv)
+    pages = zyte_pages(args.zyte)
+    command = " ".join(
+        ["python -m bench.throughput", *(argv if argv is not None else sys.argv[1:])]
+    )
+    with tempfile.TemporaryDirectory(prefix="newswatch-throughput-") as folder:
+        tmp = Path(folder)
+        sections = [whole_process(pages, args.copies, tmp)]
+    text = "\n".join(
+        [
+            "# Throughput benchmarks",
+            "",
+            f"Command: `.venv/bin/{command.strip()}` ({datetime.now(UTC):%Y-%m-%d}, "
+            f"{os.cpu_count()} cores, Python {platform.python_version()}); every figure on this "
+            "page from that one run, side by side. Machine shared with other work: compare "
+            "rows, not runs.",
+            "",
+            *(line for s in sections for line in (f"## {s.title}", "", *s.lines, "")),
+        ]
+    )
+    print(text)
+    if not args.no_write:
+        OUT.write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
