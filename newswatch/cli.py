@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -27,7 +27,7 @@ from newswatch.console import (
     out,
     settings_or_exit,
 )
-from pipeline.settings import SettingsError
+from pipeline.settings import Settings, SettingsError
 
 app = typer.Typer(
     help="Monitor news feeds for Russia–North Korea coverage; store it in DuckDB; email a digest.",
@@ -229,6 +229,7 @@ def digest(
 
     Times and weeks are in NEWSWATCH_TIMEZONE. A window already delivered is not sent again
     (exit 0) unless --force. Exit 1 when delivery or rendering fails, 2 on bad options.
+    With --no-send (a preview) the same steps run in this process, without Prefect.
     """
     from pipeline.delivery import DigestConfigError
     from pipeline.digest import resolve_window
@@ -240,6 +241,9 @@ def digest(
         resolve_window(settings, week=week, since=first, until=last)
     except WindowError as exc:
         raise fail(str(exc), 2) from exc
+    if not send:  # a preview: the same steps in this process, no Prefect to start
+        _preview_digest(settings, week=week, since=first, until=last, preview=preview)
+        return
     from flows.prefect_env import configure_prefect_environment
 
     configure_prefect_environment()
@@ -259,6 +263,29 @@ def digest(
         err.print(f"preview written to {preview}")
     out.print(outcome.subject, highlight=False)
     out.print(f"{outcome.delivery.status}: {outcome.delivery.detail}", highlight=False)
+
+
+def _preview_digest(
+    settings: Settings,
+    *,
+    week: str | None,
+    since: date | None,
+    until: date | None,
+    preview: Path | None,
+) -> None:
+    from pipeline.digest import preview_digest, resolve_window
+
+    window = resolve_window(settings, week=week, since=since, until=until)
+    try:
+        _story_run, built = preview_digest(settings, window)
+    except Exception as exc:  # a broken database or template: one line, exit 1
+        raise fail(f"digest failed: {type(exc).__name__}: {exc}") from exc
+    if preview is not None:
+        preview.parent.mkdir(parents=True, exist_ok=True)
+        preview.write_text(built.rendered.html, encoding="utf-8")
+        err.print(f"preview written to {preview}")
+    out.print(built.rendered.subject, highlight=False)
+    out.print("not-sent: built only (--no-send)", highlight=False)
 
 
 # --- running on a server, and backfills (docs/operations.md) ----------------------------------
