@@ -75,6 +75,9 @@ class Settings(BaseSettings):
     max_backoff_hours: float = Field(24.0, gt=0)
     retry_after_cap_seconds: float = Field(6 * 3600.0, gt=0)
     page_batch_size: int = Field(100, ge=1, le=2000)
+    extract_workers: int = Field(
+        0, ge=0, le=64, description="processes that extract and judge pages; 0: one per core"
+    )
 
     # Backfill discovery and `newswatch serve`
     discover_max_pages: int = Field(
