@@ -9,9 +9,11 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -28,6 +30,9 @@ from newswatch.console import (
     settings_or_exit,
 )
 from pipeline.settings import Settings, SettingsError
+
+if TYPE_CHECKING:
+    from flows.local_api import PrefectApi
 
 app = typer.Typer(
     help="Monitor news feeds for Russia–North Korea coverage; store it in DuckDB; email a digest.",
@@ -70,19 +75,40 @@ def poll(
     systemic failure (database, every feed failing at once).
     """
     settings = settings_or_exit(feeds=feeds, db=db)
+    with _prefect_api(settings) as api:
+        from flows.poll_feeds import poll_feeds_flow  # imported while the API starts
+        from pipeline.ingest import SystemicPollFailure
+
+        _wait_for(api)
+        try:
+            summary = poll_feeds_flow(feeds=str(settings.feeds), db=str(settings.db), force=force)
+        except SystemicPollFailure as exc:
+            raise fail(f"poll failed: {exc}") from exc
+        except Exception as exc:  # the flow already logged the traceback
+            raise fail(f"poll failed: {type(exc).__name__}: {exc}") from exc
+    _print_poll(summary)
+
+
+@contextmanager
+def _prefect_api(settings: Settings) -> Iterator[PrefectApi]:
+    """The Prefect API for this command's flow run: configured, `serve`'s, or a temporary one
+    that cannot outlive this process (`flows.local_api`). Enter it before importing flows."""
     from flows.prefect_env import configure_prefect_environment
 
     configure_prefect_environment()
-    from flows.poll_feeds import poll_feeds_flow
-    from pipeline.ingest import SystemicPollFailure
+    from flows.local_api import prefect_api
+
+    with prefect_api(settings.prefect_host, settings.prefect_port) as api:
+        yield api
+
+
+def _wait_for(api: PrefectApi) -> None:
+    from flows.local_api import PrefectApiError
 
     try:
-        summary = poll_feeds_flow(feeds=str(settings.feeds), db=str(settings.db), force=force)
-    except SystemicPollFailure as exc:
-        raise fail(f"poll failed: {exc}") from exc
-    except Exception as exc:  # the flow already logged the traceback
-        raise fail(f"poll failed: {type(exc).__name__}: {exc}") from exc
-    _print_poll(summary)
+        api.wait()
+    except PrefectApiError as exc:
+        raise fail(str(exc)) from exc
 
 
 def _print_poll(summary: object) -> None:
@@ -244,19 +270,18 @@ def digest(
     if not send:  # a preview: the same steps in this process, no Prefect to start
         _preview_digest(settings, week=week, since=first, until=last, preview=preview)
         return
-    from flows.prefect_env import configure_prefect_environment
+    with _prefect_api(settings) as api:
+        from flows.weekly_digest import weekly_digest_flow  # imported while the API starts
 
-    configure_prefect_environment()
-    from flows.weekly_digest import weekly_digest_flow
-
-    try:
-        outcome = weekly_digest_flow(
-            week=week, since=first, until=last, send=send, resend=force, db=str(settings.db)
-        )
-    except (DigestConfigError, SettingsError) as exc:
-        raise fail(str(exc), 2) from exc
-    except Exception as exc:  # the flow already logged the traceback
-        raise fail(f"digest failed: {type(exc).__name__}: {exc}") from exc
+        _wait_for(api)
+        try:
+            outcome = weekly_digest_flow(
+                week=week, since=first, until=last, send=send, resend=force, db=str(settings.db)
+            )
+        except (DigestConfigError, SettingsError) as exc:
+            raise fail(str(exc), 2) from exc
+        except Exception as exc:  # the flow already logged the traceback
+            raise fail(f"digest failed: {type(exc).__name__}: {exc}") from exc
     if preview is not None:
         preview.parent.mkdir(parents=True, exist_ok=True)
         preview.write_text(outcome.html, encoding="utf-8")
@@ -399,19 +424,18 @@ def backfill(
             f"{'.'.join(map(str, e['loc'])) or 'request'}: {e['msg']}" for e in exc.errors()
         )
         raise fail(problems, 2) from exc
-    from flows.prefect_env import configure_prefect_environment
+    with _prefect_api(settings) as api:
+        from flows.backfill import backfill_flow  # imported while the API starts
 
-    configure_prefect_environment()
-    from flows.backfill import backfill_flow
-
-    try:
-        summary = backfill_flow(request=request, db=str(settings.db))
-    except BackfillError as exc:
-        raise fail(str(exc), 2) from exc
-    except BackfillSystemicFailure as exc:
-        raise fail(f"backfill failed: {exc}") from exc
-    except Exception as exc:  # the flow already logged the traceback
-        raise fail(f"backfill failed: {type(exc).__name__}: {exc}") from exc
+        _wait_for(api)
+        try:
+            summary = backfill_flow(request=request, db=str(settings.db))
+        except BackfillError as exc:
+            raise fail(str(exc), 2) from exc
+        except BackfillSystemicFailure as exc:
+            raise fail(f"backfill failed: {exc}") from exc
+        except Exception as exc:  # the flow already logged the traceback
+            raise fail(f"backfill failed: {type(exc).__name__}: {exc}") from exc
     if summary.rows:
         table = Table(title="backfill")
         for column in summary.rows[0]:
