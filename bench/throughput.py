@@ -13,7 +13,8 @@ in this one run, each a fresh process timed from outside (wall clock, peak RSS f
 - `newswatch poll` into a fresh database, then again (nothing new: every feed answers 304);
 - the fixed cost of other commands (`search`, `export`, `digest --no-send --preview`, `--help`).
 
-Other sections (`bench.throughput_parts`) add the store's per-feed writes and story assignment.
+Further sections: the per-feed writes of a 500-feed poll (`bench.store_writes`, batched against
+one statement per feed) and story assignment of a large week (`bench.story_week`).
 Nothing leaves 127.0.0.1; Prefect's home and every database live in a temporary folder.
 """
 
@@ -37,6 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if __package__ in (None, ""):  # run as a script: make the project importable
     sys.path.insert(0, str(ROOT))
 
+from bench import store_writes  # noqa: E402
 from testkit.localsite import LocalSite, Route  # noqa: E402
 
 OUT = ROOT / "docs" / "benchmarks.md"
@@ -241,6 +243,7 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="newswatch-throughput-") as folder:
         tmp = Path(folder)
         sections = [whole_process(pages, args.copies, tmp)]
+    sections.append(Section("Per-feed writes of a 500-feed poll", store_writes.section_lines()))
     text = "\n".join(
         [
             "# Throughput benchmarks",
