@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import json
 import os
 import platform
 import subprocess
@@ -230,11 +231,57 @@ def whole_process(pages: list[tuple[str, bytes]], copies: int, tmp: Path) -> Sec
     return Section("Whole process: newswatch against the naive script", lines)
 
 
+def story_section(n: int) -> Section:
+    """`bench.story_week` in fresh processes: the whole assignment, then copy detection alone."""
+    env = dict(os.environ)
+    week = json.loads(
+        run_process([sys.executable, "-m", "bench.story_week", "--articles", str(n)], env)
+        .output.strip()
+        .splitlines()[-1]
+    )
+    sizes = ",".join(str(k) for k in (n // 5, n // 2, n))
+    copies = json.loads(
+        run_process(
+            [sys.executable, "-m", "bench.story_week", "--copies-only", "--sizes", sizes], env
+        )
+        .output.strip()
+        .splitlines()[-1]
+    )
+    lines = [
+        f"A week of {n:,} relevant articles made of real texts (`bench/story_week.py`: the "
+        "labelled reports and the KCNA corpus, cycled; later uses of a text are syndicated "
+        "copies), in a fresh DuckDB file; one `pipeline.stories.assign_stories` call over the "
+        "week, first run (no sentence vector stored yet).",
+        "",
+        "| articles | assigned | copies | stories | seconds | ms/article | peak RSS (MB) |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
+        f"| {week['articles']:,} | {week['assigned']:,} | {week['copies']:,} | "
+        f"{week['stories']:,} | {week['seconds']:.1f} | "
+        f"{week['seconds'] / max(week['articles'], 1) * 1000:.0f} | {week['peak_mb']:.0f} |",
+        "",
+        "Copy detection alone on the same texts (`reports.stories.copies.near_duplicate_pairs`, "
+        "all pairs sharing a shingle) against a capped candidate index (`capped_pairs` in "
+        "`bench/story_week.py`: shingles carried by more than 50 texts propose no pair):",
+        "",
+        "| articles | all pairs (s) | capped index (s) | copy pairs | same pairs found |",
+        "|---:|---:|---:|---:|---|",
+        *(
+            f"| {c['articles']:,} | {c['all_pairs_s']:.2f} | {c['capped_s']:.2f} | "
+            f"{c['pairs']:,} | {'yes' if c['same_pairs'] else 'no'} |"
+            for c in copies
+        ),
+    ]
+    return Section("Story assignment of a big week", lines)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--copies", type=int, default=2, help="copies of the Zyte pages (2)")
     parser.add_argument("--zyte", type=Path, default=None, help="Zyte benchmark folder")
     parser.add_argument("--no-write", action="store_true", help="print only")
+    parser.add_argument(
+        "--story-articles", type=int, default=5000, help="articles of the story week (0: skip)"
+    )
     args = parser.parse_args(argv)
     pages = zyte_pages(args.zyte)
     command = " ".join(
@@ -244,6 +291,8 @@ def main(argv: list[str] | None = None) -> None:
         tmp = Path(folder)
         sections = [whole_process(pages, args.copies, tmp)]
     sections.append(Section("Per-feed writes of a 500-feed poll", store_writes.section_lines()))
+    if args.story_articles:
+        sections.append(story_section(args.story_articles))
     text = "\n".join(
         [
             "# Throughput benchmarks",
