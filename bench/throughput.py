@@ -25,10 +25,13 @@ import gzip
 import json
 import os
 import platform
+import socket
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -156,6 +159,46 @@ def newswatch(*args: str) -> list[str]:
     return [str(VENV_BIN / "newswatch"), *args]
 
 
+def _poll(feeds: str, db: str) -> list[str]:
+    return newswatch("poll", "--feeds", feeds, "--db", db)
+
+
+def _yesterday() -> str:
+    return (datetime.now(UTC) - timedelta(days=1)).date().isoformat()
+
+
+@contextmanager
+def running_server(tmp: Path, env: dict[str, str]) -> Iterator[str]:
+    """A standing Prefect server on a free loopback port, as `newswatch serve` runs one."""
+    from flows.local_api import api_answers
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
+         "--port", str(port), "--analytics-off"],
+        env={**env, "PREFECT_HOME": str(tmp / "server-home")},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}/api"
+    try:
+        deadline = time.monotonic() + 180
+        while not api_answers(url, timeout=2.0):
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the Prefect server did not start")
+            time.sleep(0.5)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
 @dataclass
 class Section:
     title: str
@@ -183,8 +226,10 @@ def whole_process(pages: list[tuple[str, bytes]], copies: int, tmp: Path) -> Sec
         )
         db = str(tmp / "poll.duckdb")
         feeds = str(tmp / "feeds.toml")
-        first = run_process(newswatch("poll", "--feeds", feeds, "--db", db), env)
-        again = run_process(newswatch("poll", "--feeds", feeds, "--db", db), env)
+        first = run_process(_poll(feeds, db), env)
+        again = run_process(_poll(feeds, db), env)
+        digest = newswatch("digest", "--db", db, "--since", _yesterday(), "--force")
+        prefect_env = {**env, "NEWSWATCH_LOCAL_RUNS": "prefect"}
         fixed = {
             "`newswatch --help`": run_process(newswatch("--help"), env),
             "`python -c 'import prefect'`": run_process(
@@ -194,12 +239,29 @@ def whole_process(pages: list[tuple[str, bytes]], copies: int, tmp: Path) -> Sec
             "`newswatch export`": run_process(
                 newswatch("export", "--db", db, "--output", str(tmp / "export.jsonl")), env
             ),
-            "`newswatch digest --no-send --preview`": run_process(
+            "`newswatch digest --no-send --preview` (no Prefect)": run_process(
                 newswatch("digest", "--db", db, "--no-send", "--preview", str(tmp / "p.html")),
                 env,
             ),
-            "`newswatch poll`, nothing new": again,
+            "`newswatch digest` to the outbox, no server: direct steps (default)": run_process(
+                digest, env
+            ),
+            "`newswatch poll`, nothing new, no server: direct steps (default)": again,
+            "the same, `NEWSWATCH_LOCAL_RUNS=prefect`: a flow on a temporary server "
+            "(first: its database created)": run_process(_poll(feeds, db), prefect_env),
+            "the same again (temporary server, its database kept)": run_process(
+                _poll(feeds, db), prefect_env
+            ),
+            "`newswatch digest`, `NEWSWATCH_LOCAL_RUNS=prefect`": run_process(digest, prefect_env),
         }
+        with running_server(tmp, env) as api_url:
+            served = {**env, "PREFECT_API_URL": api_url}
+            fixed["`newswatch poll`, nothing new, a running Prefect server (flow run)"] = (
+                run_process(_poll(feeds, db), served)
+            )
+            fixed["`newswatch digest`, a running Prefect server (flow run)"] = run_process(
+                digest, served
+            )
     finally:
         site.stop()
     cores = os.cpu_count() or 1

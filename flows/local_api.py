@@ -159,15 +159,27 @@ def start_temporary_server() -> PrefectApi:
     return PrefectApi(f"http://127.0.0.1:{port}/api", "temporary", process)
 
 
-@contextmanager
-def prefect_api(serve_host: str, serve_port: int) -> Iterator[PrefectApi]:
-    """The API this command's flow runs use (see the module docstring), set in the environment."""
+def reachable_api(serve_host: str, serve_port: int) -> PrefectApi | None:
+    """A configured API, else a server answering on the `serve` address, else None."""
     configured = configured_api_url()
     if configured:
-        yield PrefectApi(configured, "configured")
-        return
+        return PrefectApi(configured, "configured")
     serve_url = f"http://{serve_host}:{serve_port}/api"
-    api = PrefectApi(serve_url, "serve") if api_answers(serve_url) else start_temporary_server()
+    return PrefectApi(serve_url, "serve") if api_answers(serve_url) else None
+
+
+@contextmanager
+def prefect_api(
+    serve_host: str, serve_port: int, found: PrefectApi | None = None
+) -> Iterator[PrefectApi]:
+    """The API this command's flow runs use (see the module docstring), set in the environment.
+
+    `found`: what `reachable_api` returned, when the caller asked already."""
+    found = found or reachable_api(serve_host, serve_port)
+    if found is not None and found.how == "configured":
+        yield found
+        return
+    api = found or start_temporary_server()
     os.environ["PREFECT_API_URL"] = api.url
     try:
         yield api

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -88,6 +88,11 @@ class Settings(BaseSettings):
     )
     prefect_host: str = Field("127.0.0.1", description="serve: address the Prefect server binds")
     prefect_port: int = Field(4200, ge=1, le=65535, description="serve: Prefect server port")
+    local_runs: Literal["direct", "prefect"] = Field(
+        "direct",
+        description="poll/digest with no Prefect server configured or running: run the steps "
+        "here (direct) or as a flow on a temporary Prefect server (prefect)",
+    )
 
     # Digest
     timezone: str = Field("UTC", description="time zone of digest weeks (IANA name)")

@@ -1,6 +1,6 @@
 """A one-shot command's temporary Prefect API server cannot outlive it, even when it is SIGKILLed.
 
-Runs the real CLI (`newswatch poll`, Prefect local mode, no server configured) against a local
+Runs the real CLI (`newswatch poll` as a flow run, NEWSWATCH_LOCAL_RUNS=prefect, no server) against a local
 site whose article page answers only after a minute, so the poll is in flight; finds the
 temporary server among the CLI's children (/proc), kills the CLI with SIGKILL, and expects the
 server to be gone within seconds. Prefect's own temporary server is only stopped by an atexit
@@ -67,6 +67,7 @@ def test_the_temporary_server_dies_with_a_killed_poll(
         "NEWSWATCH_ALLOW_PRIVATE_NETWORKS": "1",
         "NEWSWATCH_DB": str(tmp_path / "news.duckdb"),
         "NEWSWATCH_PREFECT_PORT": "9",  # nothing answers there: no `serve` to reuse
+        "NEWSWATCH_LOCAL_RUNS": "prefect",  # a flow run on a temporary server, not direct
         "PREFECT_HOME": str(tmp_path / "prefect-home"),
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "DO_NOT_TRACK": "1",
