@@ -293,6 +293,45 @@ def whole_process(pages: list[tuple[str, bytes]], copies: int, tmp: Path) -> Sec
     return Section("Whole process: newswatch against the naive script", lines)
 
 
+def pool_section(pages: list[tuple[str, bytes]], copies: int) -> Section:
+    """`pipeline.ingest.process_articles` over the same pages: one process against the pool."""
+    from extract.models import FeedEntry, PageFetch
+    from pipeline import ingest
+    from pipeline.settings import load_settings
+
+    entries, fetched = [], []
+    for copy in range(copies):
+        for page_id, body in pages:
+            url = f"http://bench.example/c{copy}/{page_id}.html"
+            entries.append(
+                FeedEntry("http://bench.example/feed", f"{copy}-{page_id}", None, url, url,
+                          page_id, None, None, None, None)
+            )  # fmt: skip
+            fetched.append(PageFetch(url, url, 200, body, "text/html; charset=utf-8"))
+    rows = []
+    results = {}
+    for workers in (1, os.cpu_count() or 1):
+        settings = load_settings(extract_workers=workers)
+        ingest.process_articles(settings, entries[:8], fetched[:8])  # warm: workers, term data
+        start = time.perf_counter()
+        for i in range(0, len(entries), 100):  # the poll's batches
+            results[workers] = ingest.process_articles(
+                settings, entries[i : i + 100], fetched[i : i + 100]
+            )
+        rows.append((workers, time.perf_counter() - start))
+    one = rows[0][1]
+    lines = [
+        f"`pipeline.ingest.process_articles` (extract + judge) over the {len(entries)} pages in "
+        "batches of 100, in this process, warm; `NEWSWATCH_EXTRACT_WORKERS` 1 (in-process) "
+        "against one worker per core:",
+        "",
+        "| workers | seconds | pages/s | against one process |",
+        "|---:|---:|---:|---:|",
+        *(f"| {w} | {t:.1f} | {len(entries) / t:.0f} | {one / t:.2f} × |" for w, t in rows),
+    ]
+    return Section("Extraction and judging: one process against the pool", lines)
+
+
 def story_section(n: int) -> Section:
     """`bench.story_week` in fresh processes: the whole assignment, then copy detection alone."""
     env = dict(os.environ)
@@ -352,6 +391,7 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="newswatch-throughput-") as folder:
         tmp = Path(folder)
         sections = [whole_process(pages, args.copies, tmp)]
+    sections.append(pool_section(pages, args.copies))
     sections.append(Section("Per-feed writes of a 500-feed poll", store_writes.section_lines()))
     if args.story_articles:
         sections.append(story_section(args.story_articles))

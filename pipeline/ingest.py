@@ -14,6 +14,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import lru_cache
 from pathlib import Path
 
 from extract.article.seeds import read_seed_articles, seed_article
@@ -55,6 +56,22 @@ def http_config(settings: Settings, *, for_pages: bool = False) -> HttpConfig:
         max_per_host=settings.max_requests_per_host,
         retry_after_cap_seconds=settings.retry_after_cap_seconds,
     )
+
+
+def topic_terms(settings: Settings) -> TopicTerms:
+    """The compiled term data (about a second to parse), once per process while the file stays
+    the same: every batch of a poll, and the seeds, use the same."""
+    path = Path(settings.gazetteer).resolve()
+    try:
+        mtime = path.stat().st_mtime_ns
+    except OSError:
+        mtime = 0
+    return _terms_of(path, mtime)
+
+
+@lru_cache(maxsize=2)
+def _terms_of(path: Path, _mtime: int) -> TopicTerms:
+    return load_topic_terms(path)
 
 
 def feed_list_origin(path: Path) -> str:
@@ -181,7 +198,7 @@ def process_articles(
     if workers is not None:
         items = workers.process(jobs, now=now)
     else:
-        terms = terms or load_topic_terms(settings.gazetteer)
+        terms = terms or topic_terms(settings)
         items = [
             process_article(entry, page, terms=terms, now=now, source=source)
             for entry, page, source in jobs
@@ -251,7 +268,7 @@ def store_articles(
 
 def load_seeds(settings: Settings) -> int:
     """Store the seed articles (idempotent); return how many there are."""
-    terms = load_topic_terms(settings.gazetteer)
+    terms = topic_terms(settings)
     seeds = read_seed_articles(settings.seeds_dir / "articles")
     items = []
     for seed in seeds:

@@ -12,7 +12,8 @@ Page bodies travel to the workers but not back: the parent puts each page back o
 Failures stay one page's: `process_article` never raises on a bad page, and should a page bring
 its worker down (a crash in a C parser, the out-of-memory killer), the pool is restarted, the
 chunk's pages are retried one at a time, and the page that breaks a worker again is kept as its
-feed text with status `extract_failed` and the reason. A pool that cannot start at all raises.
+feed text with status `extract_failed` and the reason. Pools that die on page after page (workers
+that cannot start at all) raise `WorkerPoolError`: that is systemic, not the pages' fault.
 """
 
 from __future__ import annotations
@@ -42,7 +43,13 @@ CRASHED = "extraction crashed its worker process"
 CHUNKS_PER_WORKER = 4  # enough chunks to even out slow pages, few enough to keep IPC small
 MAX_CHUNK = 16
 
+MAX_BREAKS_IN_A_ROW = 3
+
 _terms: TopicTerms | None = None  # per worker process, set once by `_start_worker`
+
+
+class WorkerPoolError(RuntimeError):
+    """The worker processes cannot run at all (a systemic failure, not one page's)."""
 
 
 def _start_worker(gazetteer: str) -> None:
@@ -69,6 +76,7 @@ class ArticleWorkers:
         self.gazetteer = str(gazetteer)
         self.workers = workers
         self._pool: ProcessPoolExecutor | None = None
+        self._breaks = 0  # pools broken in a row by single jobs
 
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
@@ -105,11 +113,21 @@ class ArticleWorkers:
         return [replace(item, page=page) for item, page in zip(results, pages, strict=True)]
 
     def _one(self, job: Job, now: datetime) -> ProcessedArticle:
-        """One job in a pool of its own making; a job that breaks a worker again is kept failed."""
+        """One job in a pool of its own making; a job that breaks a worker again is kept failed.
+        Pools that break on job after job are not the pages' doing: that raises."""
         try:
-            return self._executor().submit(_run_chunk, [job], now).result()[0]
+            item = self._executor().submit(_run_chunk, [job], now).result()[0]
         except BrokenProcessPool:
             self._restart()
+            self._breaks += 1
+            if self._breaks >= MAX_BREAKS_IN_A_ROW:
+                raise WorkerPoolError(
+                    f"{self._breaks} extraction worker pools in a row died on single pages: "
+                    "the workers cannot run (see the errors above)"
+                ) from None
+        else:
+            self._breaks = 0
+            return item
         entry, _page, source = job
         log.warning("%s: %s", entry.url, CRASHED)
         article = article_from_feed(entry, ExtractionStatus.EXTRACT_FAILED, CRASHED)

@@ -18,11 +18,11 @@ from pathlib import Path
 import pytest
 
 from extract.models import ExtractionStatus, FeedEntry, PageFetch
-from extract.relevance.terms import load_topic_terms
+from extract.relevance.terms import TopicTermsError, load_topic_terms
 from pipeline import ingest
 from pipeline.process import process_article
 from pipeline.settings import Settings, load_settings
-from pipeline.workers import CRASHED, ArticleWorkers, Job
+from pipeline.workers import CRASHED, ArticleWorkers, Job, WorkerPoolError
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
@@ -127,3 +127,15 @@ def test_a_page_that_kills_its_worker_is_one_pages_failure(settings: Settings) -
     assert all(p.article.reason != CRASHED for p in others)
     assert [p.article.status for p in others[:3]] == [p.article.status for p in again]
     assert sum(p.article.status is ExtractionStatus.OK for p in others) >= 4
+
+
+def test_workers_that_cannot_run_at_all_raise_instead_of_failing_every_page(
+    settings: Settings, tmp_path: Path
+) -> None:
+    missing = tmp_path / "no-such-gazetteer.toml"  # every worker's initializer fails
+    workers = ArticleWorkers(missing, 2)
+    try:  # a systemic error surfaces (here the unreadable term data), not six failed pages
+        with pytest.raises((WorkerPoolError, TopicTermsError)):
+            workers.process(jobs_of(real_pages()[:6]), now=datetime.now(UTC))
+    finally:
+        workers.close()
