@@ -93,9 +93,7 @@ class TermEntry:
 
 # keys of an entry in the file: its fields, with the forms under one key per language
 # (the canonical id is written `ref`: `id` is the key of the Indonesian forms)
-_ENTRY_KEYS = (
-    {f.name for f in fields(TermEntry)} - {"kind", "forms", "id"} | {"ref"} | set(LANGUAGES)
-)
+_ENTRY_KEYS = {f.name for f in fields(TermEntry)} - {"kind", "forms", "id"} | {"ref"} | set(LANGUAGES)
 
 
 @dataclass(frozen=True)
