@@ -4,7 +4,8 @@
     items = workers.process(jobs, now=now)         # the same records `process_article` makes
 
 Each worker is started once per command (a `concurrent.futures.ProcessPoolExecutor` on the
-`forkserver` context, so no worker is forked from a process with Prefect's threads running), and
+`spawn` context, so no worker is forked from a process with Prefect's threads running, and each is
+a child of the command: it ends within a second of the command's death, SIGKILL included), and
 its initializer loads the term data once; jobs then go out in chunks, in order, and come back as
 the very records the single-process path makes (`pipeline.process.process_article`, same `now`).
 Page bodies travel to the workers but not back: the parent puts each page back on its record.
@@ -22,6 +23,8 @@ import atexit
 import logging
 import multiprocessing
 import os
+import threading
+import time
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -44,6 +47,7 @@ CHUNKS_PER_WORKER = 4  # enough chunks to even out slow pages, few enough to kee
 MAX_CHUNK = 16
 
 MAX_BREAKS_IN_A_ROW = 3
+OWNER_CHECK_SECONDS = 0.5
 
 _terms: TopicTerms | None = None  # per worker process, set once by `_start_worker`
 
@@ -52,9 +56,18 @@ class WorkerPoolError(RuntimeError):
     """The worker processes cannot run at all (a systemic failure, not one page's)."""
 
 
-def _start_worker(gazetteer: str) -> None:
+def _start_worker(gazetteer: str, owner: int) -> None:
     global _terms
+    threading.Thread(target=_exit_with_owner, args=(owner,), daemon=True).start()
     _terms = load_topic_terms(gazetteer)
+
+
+def _exit_with_owner(owner: int) -> None:
+    """A worker outlives no command: once its parent is gone (killed, even by SIGKILL, so that
+    the worker was handed to another parent), it ends."""
+    while os.getppid() == owner:
+        time.sleep(OWNER_CHECK_SECONDS)
+    os._exit(1)
 
 
 def _run_chunk(jobs: Sequence[Job], now: datetime) -> list[ProcessedArticle]:
@@ -80,13 +93,11 @@ class ArticleWorkers:
 
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["pipeline.workers"])
             self._pool = ProcessPoolExecutor(
                 max_workers=self.workers,
-                mp_context=context,
+                mp_context=multiprocessing.get_context("spawn"),
                 initializer=_start_worker,
-                initargs=(self.gazetteer,),
+                initargs=(self.gazetteer, os.getpid()),
             )
         return self._pool
 
