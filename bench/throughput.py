@@ -418,7 +418,8 @@ NOTES = """## What was changed, and what stands in the way of the goals
   `PR_SET_PDEATHSIG` (SIGKILL): it dies with the command however the command dies
   (`tests/flows/test_no_orphans.py` SIGKILLs a polling CLI). Prefect's own temporary server is only
   stopped by an `atexit` hook and outlived a killed command.
-- **Every core.** `pipeline/workers.py`: a `forkserver` process pool, term data loaded once per
+- **Every core.** `pipeline/workers.py`: a `spawn` process pool whose workers end with the
+  command (each watches its parent: SIGKILL of the command included), term data loaded once per
   worker by its initializer, chunks streamed in order, page bodies not sent back; the records are
   those of the single-process path (`tests/pipeline/test_workers.py`, real pages), and a page that
   kills its worker is retried alone and kept as its feed text (`extract_failed`). On this shared
