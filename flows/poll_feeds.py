@@ -4,13 +4,16 @@
     -> per batch: fetch-pages -> process-articles -> store-articles
     -> assign-stories (when new relevant articles came in: copies and stories for export/digest)
 
+The sequence is `pipeline.poll.run_poll`'s, run here over this flow's tasks (`TASKS`); the CLI
+runs the same sequence over the plain steps when no Prefect server is there to report to.
+
 Tasks run per stage over batches (never one task run per article): a poll that finds 2,000 new
 articles makes 3 task runs per batch of `page_batch_size`, not 2,000.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from uuid import uuid4
 
 from prefect import flow, get_run_logger, task
@@ -21,8 +24,8 @@ from prefect.runtime import deployment, flow_run
 from extract.feeds.feedlist import FeedListError, load_feed_list
 from extract.models import FeedEntry, FeedPollResult, FeedSource, PageFetch, ProcessedArticle
 from flows.prefect_env import show_core_logs
-from pipeline import ingest, stories
-from pipeline.clock import utcnow
+from pipeline import ingest, poll, stories
+from pipeline.poll import PollSteps
 from pipeline.settings import Settings, SettingsError, load_settings
 
 
@@ -107,23 +110,22 @@ def poll_feeds_flow(
     return run_poll(settings, force=force)
 
 
+TASKS = PollSteps(
+    load_seeds=load_seeds,
+    sync_feeds=sync_feeds,
+    poll_sources=poll_sources,
+    record_poll=record_poll,
+    fetch_pages=fetch_pages,
+    process_articles=process_articles,
+    store_articles=store_articles,
+    assign_stories=assign_stories,
+)
+
+
 def run_poll(settings: Settings, *, force: bool = False) -> ingest.PollSummary:
+    """`pipeline.poll.run_poll` over this flow's tasks, then the summary artifact."""
     logger = get_run_logger()
-    run_id = _run_id()
-    load_seeds(settings)
-    targets = sync_feeds(settings)
-    results = poll_sources(settings, targets, force)
-    record = record_poll(settings, targets, results, run_id)
-    sources = {f.url: f.source for f in targets}
-    batches = []
-    for batch in ingest.batched(record.pending, settings.page_batch_size):
-        pages = fetch_pages(settings, batch)
-        processed = process_articles(settings, batch, pages, sources)
-        batches.append(store_articles(settings, batch, processed, run_id))
-    if any(b.relevant for b in batches):  # new relevant articles join their stories at once
-        now = utcnow()
-        assign_stories(settings, now - timedelta(days=1), now + timedelta(minutes=1))
-    summary = ingest.summarize_poll(targets, results, record, batches)
+    summary = poll.run_poll(settings, force=force, run_id=_run_id(), steps=TASKS)
     create_table_artifact(
         key="poll-feeds-summary",
         table=summary.rows,

@@ -22,7 +22,7 @@ from extract.translate import translate_to_english
 from pipeline.clock import utcnow
 from pipeline.ingest import http_config
 from pipeline.settings import Settings
-from pipeline.stories import story_context
+from pipeline.stories import StoryRun, assign_stories, story_context
 from reports.compose import Digest, FeedHealth, compose_digest, with_english_headlines
 from reports.render import Rendered, render_digest
 from reports.select import (
@@ -144,6 +144,16 @@ def build_digest(
     return BuiltDigest(
         digest=digest, rendered=rendered, elapsed_ms=(time.perf_counter() - started) * 1000
     )
+
+
+def preview_digest(settings: Settings, window: DigestWindow) -> tuple[StoryRun, BuiltDigest]:
+    """The digest of a window without delivering it: the flow's steps minus delivery, no Prefect.
+
+    What `newswatch digest --no-send` runs: stories assigned and the digest built exactly as the
+    `weekly-digest` flow does, in this process, so a preview pays no orchestration at all.
+    """
+    story_run = assign_stories(settings, window.start, window.end, by_published=window.by_published)
+    return story_run, build_digest(settings, window)
 
 
 def english_headlines(settings: Settings, items: Sequence[StoryItem]) -> dict[int, str]:

@@ -14,6 +14,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import lru_cache
 from pathlib import Path
 
 from extract.article.seeds import read_seed_articles, seed_article
@@ -34,12 +35,15 @@ from extract.urls import canonicalize_url
 from pipeline.clock import utcnow
 from pipeline.process import judge_article, process_article
 from pipeline.settings import Settings
+from pipeline.workers import Job, article_workers
 from store import articles as article_store
 from store import entries as entry_store
 from store import feeds as feed_store
 from store.db import connect
 
 log = logging.getLogger(__name__)
+
+MIN_JOBS_FOR_WORKERS = 4  # fewer pages than this are done here: not worth a round trip
 
 
 def http_config(settings: Settings, *, for_pages: bool = False) -> HttpConfig:
@@ -54,6 +58,22 @@ def http_config(settings: Settings, *, for_pages: bool = False) -> HttpConfig:
         max_per_host=settings.max_requests_per_host,
         retry_after_cap_seconds=settings.retry_after_cap_seconds,
     )
+
+
+def topic_terms(settings: Settings) -> TopicTerms:
+    """The compiled term data (about a second to parse), once per process while the file stays
+    the same: every batch of a poll, and the seeds, use the same."""
+    path = Path(settings.gazetteer).resolve()
+    try:
+        mtime = path.stat().st_mtime_ns
+    except OSError:
+        mtime = 0
+    return _terms_of(path, mtime)
+
+
+@lru_cache(maxsize=2)
+def _terms_of(path: Path, _mtime: int) -> TopicTerms:
+    return load_topic_terms(path)
 
 
 def feed_list_origin(path: Path) -> str:
@@ -165,19 +185,29 @@ def process_articles(
 
     An entry whose page was not fetched because its canonical URL is stored already is skipped
     (`store_articles` links it); of entries with the same canonical URL the first is kept.
+    Pages go to this process's pool of warm workers (`pipeline.workers`, one per core unless
+    `extract_workers` says otherwise); `terms` is then only used in this process.
     """
-    terms = terms or load_topic_terms(settings.gazetteer)
     now = utcnow()
     by_url = {p.url: p for p in pages}
-    processed: list[ProcessedArticle] = []
-    seen: set[str] = set()
+    jobs: list[Job] = []
     for entry in entries:
         page = by_url.get(entry.url or "")
         if entry.url is None or (entry.fetchable and page is None):
             continue
-        item = process_article(
-            entry, page, terms=terms, now=now, source=(sources or {}).get(entry.feed_url)
-        )
+        jobs.append((entry, page, (sources or {}).get(entry.feed_url)))
+    workers = article_workers(settings) if len(jobs) >= MIN_JOBS_FOR_WORKERS else None
+    if workers is not None:
+        items = workers.process(jobs, now=now)
+    else:
+        terms = terms or topic_terms(settings)
+        items = [
+            process_article(entry, page, terms=terms, now=now, source=source)
+            for entry, page, source in jobs
+        ]
+    processed: list[ProcessedArticle] = []
+    seen: set[str] = set()
+    for item in items:
         if item.article.canonical_url in seen:
             continue
         seen.add(item.article.canonical_url)
@@ -240,7 +270,7 @@ def store_articles(
 
 def load_seeds(settings: Settings) -> int:
     """Store the seed articles (idempotent); return how many there are."""
-    terms = load_topic_terms(settings.gazetteer)
+    terms = topic_terms(settings)
     seeds = read_seed_articles(settings.seeds_dir / "articles")
     items = []
     for seed in seeds:

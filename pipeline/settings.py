@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -90,6 +90,9 @@ class Settings(BaseSettings):
     max_backoff_hours: float = Field(24.0, gt=0)
     retry_after_cap_seconds: float = Field(6 * 3600.0, gt=0)
     page_batch_size: int = Field(100, ge=1, le=2000)
+    extract_workers: int = Field(
+        0, ge=0, le=64, description="processes that extract and judge pages; 0: one per core"
+    )
 
     # Backfill discovery and `newswatch serve`
     discover_max_pages: int = Field(
@@ -100,6 +103,11 @@ class Settings(BaseSettings):
     )
     prefect_host: str = Field("127.0.0.1", description="serve: address the Prefect server binds")
     prefect_port: int = Field(4200, ge=1, le=65535, description="serve: Prefect server port")
+    local_runs: Literal["direct", "prefect"] = Field(
+        "direct",
+        description="poll/digest with no Prefect server configured or running: run the steps "
+        "here (direct) or as a flow on a temporary Prefect server (prefect)",
+    )
 
     # Digest
     timezone: str = Field("UTC", description="time zone of digest weeks (IANA name)")

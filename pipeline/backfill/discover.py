@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from extract.errors import FeedParseError
 from extract.feeds.discover import DiscoverLimits, Discovery, discover
 from extract.fetch import Fetcher
-from extract.relevance.terms import TopicTerms, load_topic_terms
+from extract.relevance.terms import TopicTerms
 from pipeline import ingest
 from pipeline.backfill.plan import BackfillPlan
 from pipeline.backfill.request import MIN_ITEMS_FOR_OUTAGE, BackfillSystemicFailure
@@ -114,7 +114,7 @@ def discover_feed(
         pending = [
             e for e in entry_store.pending_entries(con, feed_urls=[feed_url]) if e.entry_key in keys
         ]
-    terms = terms or load_topic_terms(settings.gazetteer)
+    terms = terms or ingest.topic_terms(settings)
     sources = {feed_url: plan.sources.get(feed_url)}
     stored = relevant = 0
     for batch in ingest.batched(pending, settings.page_batch_size):

@@ -1,4 +1,4 @@
-"""End to end: a local site -> `newswatch poll` (Prefect local mode) -> DuckDB -> `newswatch export`.
+"""End to end: a local site -> `newswatch poll` (a flow run, temporary server) -> DuckDB -> `newswatch export`.
 
 Runs the real CLI in a subprocess, as an operator would, twice: the second poll must add nothing
 and fetch no page again (feeds answer 304 to the conditional GET).
@@ -41,6 +41,7 @@ def cli_env(tmp_path: Path) -> dict[str, str]:
         DO_NOT_TRACK="1",
         PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="120",
         PYTHONPATH=str(ROOT),
+        NEWSWATCH_LOCAL_RUNS="prefect",  # a flow run (temporary server), not the direct steps
     )
     return env
 

@@ -1,0 +1,93 @@
+"""One poll cycle, in order, over injectable steps: the same sequence with or without Prefect.
+
+    summary = run_poll(settings, force=False, run_id="...")                 # plain steps
+    summary = run_poll(settings, force=False, run_id=..., steps=task_steps)  # the flow's tasks
+
+    load-seeds -> sync-feeds -> poll-sources -> record-poll
+    -> per batch: fetch-pages -> process-articles -> store-articles
+    -> assign-stories (when new relevant articles came in)
+
+The `poll-feeds` flow passes its Prefect tasks (one-line wrappers over `pipeline.ingest`), so runs
+show task by task in the UI; `newswatch poll` with no Prefect server to report to passes the plain
+steps and pays no orchestration (`flows.local_api`). Either way the sequence is this one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from extract.models import FeedEntry, FeedPollResult, FeedSource, PageFetch, ProcessedArticle
+from pipeline import ingest, stories
+from pipeline.clock import utcnow
+from pipeline.settings import Settings
+
+
+def _poll_sources(settings: Settings, feeds: list[FeedSource], force: bool) -> list[FeedPollResult]:
+    return ingest.poll_sources(settings, feeds, force=force)
+
+
+def _record_poll(
+    settings: Settings, feeds: list[FeedSource], results: list[FeedPollResult], run_id: str
+) -> ingest.PollRecord:
+    return ingest.record_poll(settings, feeds, results, run_id=run_id)
+
+
+def _process_articles(
+    settings: Settings,
+    entries: list[FeedEntry],
+    pages: list[PageFetch],
+    sources: dict[str, str | None],
+) -> list[ProcessedArticle]:
+    return ingest.process_articles(settings, entries, pages, sources=sources)
+
+
+def _store_articles(
+    settings: Settings, entries: list[FeedEntry], processed: list[ProcessedArticle], run_id: str
+) -> ingest.StoredBatch:
+    return ingest.store_articles(settings, entries, processed, run_id=run_id)
+
+
+@dataclass(frozen=True)
+class PollSteps:
+    """The steps of a poll, positional as the flow's tasks take them; plain ones by default."""
+
+    load_seeds: Callable[[Settings], int] = ingest.load_seeds
+    sync_feeds: Callable[[Settings], list[FeedSource]] = ingest.sync_feeds
+    poll_sources: Callable[[Settings, list[FeedSource], bool], list[FeedPollResult]] = _poll_sources
+    record_poll: Callable[
+        [Settings, list[FeedSource], list[FeedPollResult], str], ingest.PollRecord
+    ] = _record_poll
+    fetch_pages: Callable[[Settings, list[FeedEntry]], list[PageFetch]] = ingest.fetch_article_pages
+    process_articles: Callable[
+        [Settings, list[FeedEntry], list[PageFetch], dict[str, str | None]],
+        list[ProcessedArticle],
+    ] = _process_articles
+    store_articles: Callable[
+        [Settings, list[FeedEntry], list[ProcessedArticle], str], ingest.StoredBatch
+    ] = _store_articles
+    assign_stories: Callable[[Settings, datetime, datetime], stories.StoryRun] = (
+        stories.assign_stories
+    )
+
+
+def run_poll(
+    settings: Settings, *, force: bool, run_id: str, steps: PollSteps | None = None
+) -> ingest.PollSummary:
+    """One poll of the feed list; the summary (its systemic check is the caller's)."""
+    steps = steps or PollSteps()
+    steps.load_seeds(settings)
+    targets = steps.sync_feeds(settings)
+    results = steps.poll_sources(settings, targets, force)
+    record = steps.record_poll(settings, targets, results, run_id)
+    sources = {f.url: f.source for f in targets}
+    batches: Sequence[ingest.StoredBatch] = []
+    for batch in ingest.batched(record.pending, settings.page_batch_size):
+        pages = steps.fetch_pages(settings, batch)
+        processed = steps.process_articles(settings, batch, pages, sources)
+        batches = [*batches, steps.store_articles(settings, batch, processed, run_id)]
+    if any(b.relevant for b in batches):  # new relevant articles join their stories at once
+        now = utcnow()
+        steps.assign_stories(settings, now - timedelta(days=1), now + timedelta(minutes=1))
+    return ingest.summarize_poll(targets, results, record, batches)

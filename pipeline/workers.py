@@ -1,0 +1,181 @@
+"""Extraction and judging on every core: a pool of warm worker processes.
+
+    workers = article_workers(settings)            # None when one process is asked for
+    items = workers.process(jobs, now=now)         # the same records `process_article` makes
+
+Each worker is started once per command (a `concurrent.futures.ProcessPoolExecutor` on the
+`spawn` context, so no worker is forked from a process with Prefect's threads running, and each is
+a child of the command: it ends within a second of the command's death, SIGKILL included), and
+its initializer loads the term data once; jobs then go out in chunks, in order, and come back as
+the very records the single-process path makes (`pipeline.process.process_article`, same `now`).
+Page bodies travel to the workers but not back: the parent puts each page back on its record.
+
+Failures stay one page's: `process_article` never raises on a bad page, and should a page bring
+its worker down (a crash in a C parser, the out-of-memory killer), the pool is restarted, the
+chunk's pages are retried one at a time, and the page that breaks a worker again is kept as its
+feed text with status `extract_failed` and the reason. Pools that die on page after page (workers
+that cannot start at all) raise `WorkerPoolError`: that is systemic, not the pages' fault.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import multiprocessing
+import os
+import threading
+import time
+from collections.abc import Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import suppress
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+
+from extract.article.extraction import article_from_feed
+from extract.models import ExtractionStatus, FeedEntry, PageFetch, ProcessedArticle
+from extract.relevance.terms import TopicTerms, load_topic_terms
+from pipeline.process import judge_article, process_article
+from pipeline.settings import Settings
+
+log = logging.getLogger(__name__)
+
+Job = tuple[FeedEntry, PageFetch | None, str | None]  # entry, its page, the outlet's name
+CRASHED = "extraction crashed its worker process"
+CHUNKS_PER_WORKER = 4  # enough chunks to even out slow pages, few enough to keep IPC small
+MAX_CHUNK = 16
+
+MAX_BREAKS_IN_A_ROW = 3
+OWNER_CHECK_SECONDS = 0.5
+
+_terms: TopicTerms | None = None  # per worker process, set once by `_start_worker`
+
+
+class WorkerPoolError(RuntimeError):
+    """The worker processes cannot run at all (a systemic failure, not one page's)."""
+
+
+def _start_worker(gazetteer: str, owner: int) -> None:
+    global _terms
+    threading.Thread(target=_exit_with_owner, args=(owner,), daemon=True).start()
+    _terms = load_topic_terms(gazetteer)
+
+
+def _exit_with_owner(owner: int) -> None:
+    """A worker outlives no command: once its parent is gone (killed, even by SIGKILL, so that
+    the worker was handed to another parent), it ends."""
+    while os.getppid() == owner:
+        time.sleep(OWNER_CHECK_SECONDS)
+    os._exit(1)
+
+
+def _run_chunk(jobs: Sequence[Job], now: datetime) -> list[ProcessedArticle]:
+    assert _terms is not None, "worker started without its term data"
+    return [
+        replace(process_article(entry, page, terms=_terms, now=now, source=source), page=None)
+        for entry, page, source in jobs
+    ]
+
+
+def worker_count(settings: Settings) -> int:
+    return settings.extract_workers or os.cpu_count() or 1
+
+
+class ArticleWorkers:
+    """A pool of warm processes that extract and judge articles; close it when done."""
+
+    def __init__(self, gazetteer: Path, workers: int) -> None:
+        self.gazetteer = str(gazetteer)
+        self.workers = workers
+        self._pool: ProcessPoolExecutor | None = None
+        self._breaks = 0  # pools broken in a row by single jobs
+
+    def _executor(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_start_worker,
+                initargs=(self.gazetteer, os.getpid()),
+            )
+        return self._pool
+
+    def process(self, jobs: Sequence[Job], *, now: datetime) -> list[ProcessedArticle]:
+        """The processed record of every job, in order, as `process_article` makes it."""
+        if not jobs:
+            return []
+        size = max(1, min(MAX_CHUNK, -(-len(jobs) // (self.workers * CHUNKS_PER_WORKER))))
+        chunks = [list(jobs[i : i + size]) for i in range(0, len(jobs), size)]
+        futures: list[Future[list[ProcessedArticle]]] = []
+        pool = self._executor()
+        with suppress(BrokenProcessPool):  # chunks without a future are retried one by one
+            for chunk in chunks:
+                futures.append(pool.submit(_run_chunk, chunk, now))
+        results: list[ProcessedArticle] = []
+        for n, chunk in enumerate(chunks):
+            try:
+                results += futures[n].result()
+            except (BrokenProcessPool, IndexError):
+                if self._pool is pool:  # the first chunk to see the break restarts the pool
+                    self._restart()
+                results += [self._one(job, now) for job in chunk]
+        pages = [page for _entry, page, _source in jobs]
+        return [replace(item, page=page) for item, page in zip(results, pages, strict=True)]
+
+    def _one(self, job: Job, now: datetime) -> ProcessedArticle:
+        """One job in a pool of its own making; a job that breaks a worker again is kept failed.
+        Pools that break on job after job are not the pages' doing: that raises."""
+        try:
+            item = self._executor().submit(_run_chunk, [job], now).result()[0]
+        except BrokenProcessPool:
+            self._restart()
+            self._breaks += 1
+            if self._breaks >= MAX_BREAKS_IN_A_ROW:
+                raise WorkerPoolError(
+                    f"{self._breaks} extraction worker pools in a row died on single pages: "
+                    "the workers cannot run (see the errors above)"
+                ) from None
+        else:
+            self._breaks = 0
+            return item
+        entry, _page, source = job
+        log.warning("%s: %s", entry.url, CRASHED)
+        article = article_from_feed(entry, ExtractionStatus.EXTRACT_FAILED, CRASHED)
+        return ProcessedArticle(
+            article=article,
+            relevance=judge_article(
+                article, summary=entry.summary, terms=load_topic_terms(self.gazetteer)
+            ),
+            entry=entry,
+            feed_url=entry.feed_url or None,
+            source=source or entry.source,
+            summary=entry.summary,
+        )
+
+    def _restart(self) -> None:
+        log.warning("an extraction worker died; restarting the pool")
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+        self._pool = None
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+_shared: dict[tuple[str, int], ArticleWorkers] = {}
+
+
+def article_workers(settings: Settings) -> ArticleWorkers | None:
+    """This process's pool for the settings (started on first use, closed at exit), or None
+    when one process is asked for (`NEWSWATCH_EXTRACT_WORKERS=1`) or there is one core."""
+    count = worker_count(settings)
+    if count <= 1:
+        return None
+    key = (str(settings.gazetteer), count)
+    if key not in _shared:
+        _shared[key] = ArticleWorkers(settings.gazetteer, count)
+        atexit.register(_shared[key].close)
+    return _shared[key]
