@@ -9,9 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 from uuid import uuid4
@@ -31,11 +29,12 @@ from newswatch.console import (
     out,
     settings_or_exit,
 )
+from newswatch.runs import digest_here, prefect_api, print_poll, reachable_api, wait_for
 from pipeline.preflight import DbUse
-from pipeline.settings import Settings, SettingsError
+from pipeline.settings import SettingsError
 
 if TYPE_CHECKING:
-    from flows.local_api import PrefectApi
+    pass
 
 app = typer.Typer(
     help="Monitor news feeds for Russia–North Korea coverage; store it in DuckDB; email a digest.",
@@ -82,10 +81,9 @@ def poll(
     systemic failure (database, every feed failing at once).
     """
     settings = settings_or_exit(feeds=feeds, db=db, check_db=DbUse.WRITE, check_feeds=True)
-    from newswatch.quiet import quiet_console_tracebacks
     from pipeline.ingest import SystemicPollFailure
 
-    api = _reachable_api(settings)
+    api = reachable_api(settings)
     if api is None and settings.local_runs == "direct":  # no Prefect to report to: no flow
         from pipeline.ingest import check_systemic
         from pipeline.poll import run_poll
@@ -95,16 +93,17 @@ def poll(
             check_systemic(summary)
         except SystemicPollFailure as exc:
             if exc.summary is not None:
-                _print_poll(exc.summary)
+                print_poll(exc.summary)
             raise fail(f"poll failed: {exc}") from exc
         except Exception as exc:
             raise fail(f"poll failed: {type(exc).__name__}: {exc}") from exc
-        _print_poll(summary)
+        print_poll(summary)
         return
-    with _prefect_api(settings, api) as running:
+    with prefect_api(settings, api) as running:
         from flows.poll_feeds import poll_feeds_flow  # imported while the API starts
+        from newswatch.quiet import quiet_console_tracebacks  # Prefect's logging: after the API
 
-        _wait_for(running)
+        wait_for(running)
         try:
             with quiet_console_tracebacks(SystemicPollFailure):
                 summary = poll_feeds_flow(
@@ -112,60 +111,11 @@ def poll(
                 )
         except SystemicPollFailure as exc:
             if exc.summary is not None:
-                _print_poll(exc.summary)
+                print_poll(exc.summary)
             raise fail(f"poll failed: {exc}") from exc
         except Exception as exc:  # the flow already logged the traceback
             raise fail(f"poll failed: {type(exc).__name__}: {exc}") from exc
-    _print_poll(summary)
-
-
-def _reachable_api(settings: Settings) -> PrefectApi | None:
-    """A Prefect API configured or answering on the `serve` address (none is started)."""
-    from flows.local_api import reachable_api
-
-    return reachable_api(settings.prefect_host, settings.prefect_port)
-
-
-@contextmanager
-def _prefect_api(settings: Settings, found: PrefectApi | None = None) -> Iterator[PrefectApi]:
-    """The Prefect API for this command's flow run: configured, `serve`'s, or a temporary one
-    that cannot outlive this process (`flows.local_api`). Enter it before importing flows."""
-    from flows.prefect_env import configure_prefect_environment
-
-    configure_prefect_environment()
-    from flows.local_api import prefect_api
-
-    with prefect_api(settings.prefect_host, settings.prefect_port, found) as api:
-        yield api
-
-
-def _wait_for(api: PrefectApi) -> None:
-    from flows.local_api import PrefectApiError
-
-    try:
-        api.wait()
-    except PrefectApiError as exc:
-        raise fail(str(exc)) from exc
-
-
-def _print_poll(summary: object) -> None:
-    from pipeline.ingest import PollSummary
-
-    assert isinstance(summary, PollSummary)
-    table = Table(title="poll-feeds", show_lines=False)
-    for column in ("feed", "status", "http", "entries", "new", "error"):
-        table.add_column(column, overflow="fold")
-    for row in summary.rows:
-        if row["status"] == "skipped":
-            continue
-        table.add_row(
-            *(
-                str(row[c] if row[c] is not None else "")
-                for c in ("feed", "status", "http", "entries", "new", "error")
-            )
-        )
-    out.print(table)
-    out.print(summary.describe(), soft_wrap=True)
+    print_poll(summary)
 
 
 @app.command()
@@ -325,16 +275,16 @@ def digest(
         resolve_window(settings, week=week, since=first, until=last)
     except WindowError as exc:
         raise fail(str(exc), 2) from exc
-    api = None if not send else _reachable_api(settings)
+    api = None if not send else reachable_api(settings)
     if not send or (api is None and settings.local_runs == "direct" and not settings.smtp_block):
         # a preview, or no Prefect to report to: the flow's steps in this process, no Prefect
-        _digest_here(settings, week=week, since=first, until=last, preview=preview, send=send,
+        digest_here(settings, week=week, since=first, until=last, preview=preview, send=send,
                      resend=force)  # fmt: skip
         return
-    with _prefect_api(settings, api) as api:
+    with prefect_api(settings, api) as api:
         from flows.weekly_digest import weekly_digest_flow  # imported while the API starts
 
-        _wait_for(api)
+        wait_for(api)
         try:
             outcome = weekly_digest_flow(
                 week=week, since=first, until=last, send=send, resend=force, db=str(settings.db)
@@ -349,46 +299,6 @@ def digest(
         err.print(f"preview written to {preview}")
     out.print(outcome.subject, highlight=False)
     out.print(f"{outcome.delivery.status}: {outcome.delivery.detail}", highlight=False)
-
-
-def _digest_here(
-    settings: Settings,
-    *,
-    week: str | None,
-    since: date | None,
-    until: date | None,
-    preview: Path | None,
-    send: bool,
-    resend: bool,
-) -> None:
-    """The `weekly-digest` flow's steps run in this process (stories, build, deliver, and the
-    archive site after a delivery; a preview leaves the site as it is)."""
-    from pipeline.delivery import DigestConfigError, deliver_digest
-    from pipeline.digest import preview_digest, resolve_window
-    from pipeline.site import build_site
-
-    window = resolve_window(settings, week=week, since=since, until=until)
-    try:
-        _story_run, built = preview_digest(settings, window)
-        delivered = deliver_digest(settings, built, resend=resend) if send else None
-        if delivered is not None:
-            err.print(build_site(settings).describe(), highlight=False)
-    except DigestConfigError as exc:
-        raise fail(str(exc), 2) from exc
-    except Exception as exc:  # a broken database, template or SMTP server: one line, exit 1
-        raise fail(f"digest failed: {type(exc).__name__}: {exc}") from exc
-    if preview is not None:
-        preview.parent.mkdir(parents=True, exist_ok=True)
-        preview.write_text(built.rendered.html, encoding="utf-8")
-        err.print(f"preview written to {preview}")
-    out.print(built.rendered.subject, highlight=False)
-    if delivered is None:
-        out.print("not-sent: built only (--no-send)", highlight=False)
-    else:
-        out.print(f"{delivered.status}: {delivered.detail}", highlight=False)
-
-
-# --- running on a server, and backfills (docs/operations.md) ----------------------------------
 
 
 @app.command()
@@ -512,10 +422,10 @@ def backfill(
             f"{'.'.join(map(str, e['loc'])) or 'request'}: {e['msg']}" for e in exc.errors()
         )
         raise fail(problems, 2) from exc
-    with _prefect_api(settings) as api:
+    with prefect_api(settings) as api:
         from flows.backfill import backfill_flow  # imported while the API starts
 
-        _wait_for(api)
+        wait_for(api)
         try:
             summary = backfill_flow(request=request, db=str(settings.db))
         except BackfillError as exc:

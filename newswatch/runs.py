@@ -1,0 +1,112 @@
+"""How the shell runs a flow's work: on a Prefect API (configured, `newswatch serve`'s, or a
+temporary one bound to this process), or, with no Prefect to report to, the same steps here.
+
+    api = reachable_api(settings)                 # None: nothing configured or answering
+    with prefect_api(settings, api) as running:   # before importing flows/
+        wait_for(running)
+        ...
+
+Nothing here imports Prefect at module level: a direct run never loads it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rich.table import Table
+
+from newswatch.console import err, fail, out
+from pipeline.settings import Settings
+
+if TYPE_CHECKING:
+    from flows.local_api import PrefectApi
+
+
+def reachable_api(settings: Settings) -> PrefectApi | None:
+    """A Prefect API configured or answering on the `serve` address (none is started)."""
+    from flows import local_api
+
+    return local_api.reachable_api(settings.prefect_host, settings.prefect_port)
+
+
+@contextmanager
+def prefect_api(settings: Settings, found: PrefectApi | None = None) -> Iterator[PrefectApi]:
+    """The Prefect API for this command's flow run: configured, `serve`'s, or a temporary one
+    that cannot outlive this process (`flows.local_api`). Enter it before importing flows."""
+    from flows.prefect_env import configure_prefect_environment
+
+    configure_prefect_environment()
+    from flows import local_api
+
+    with local_api.prefect_api(settings.prefect_host, settings.prefect_port, found) as api:
+        yield api
+
+
+def wait_for(api: PrefectApi) -> None:
+    from flows.local_api import PrefectApiError
+
+    try:
+        api.wait()
+    except PrefectApiError as exc:
+        raise fail(str(exc)) from exc
+
+
+def print_poll(summary: object) -> None:
+    from pipeline.ingest import PollSummary
+
+    assert isinstance(summary, PollSummary)
+    table = Table(title="poll-feeds", show_lines=False)
+    for column in ("feed", "status", "http", "entries", "new", "error"):
+        table.add_column(column, overflow="fold")
+    for row in summary.rows:
+        if row["status"] == "skipped":
+            continue
+        table.add_row(
+            *(
+                str(row[c] if row[c] is not None else "")
+                for c in ("feed", "status", "http", "entries", "new", "error")
+            )
+        )
+    out.print(table)
+    out.print(summary.describe(), soft_wrap=True)
+
+
+def digest_here(
+    settings: Settings,
+    *,
+    week: str | None,
+    since: date | None,
+    until: date | None,
+    preview: Path | None,
+    send: bool,
+    resend: bool,
+) -> None:
+    """The `weekly-digest` flow's steps run in this process (stories, build, deliver, and the
+    archive site after a delivery; a preview leaves the site as it is)."""
+    from pipeline.delivery import DigestConfigError, deliver_digest
+    from pipeline.digest import preview_digest, resolve_window
+    from pipeline.site import build_site
+
+    window = resolve_window(settings, week=week, since=since, until=until)
+    try:
+        _story_run, built = preview_digest(settings, window)
+        delivered = deliver_digest(settings, built, resend=resend) if send else None
+        if delivered is not None:
+            err.print(build_site(settings).describe(), highlight=False)
+    except DigestConfigError as exc:
+        raise fail(str(exc), 2) from exc
+    except Exception as exc:  # a broken database, template or SMTP server: one line, exit 1
+        raise fail(f"digest failed: {type(exc).__name__}: {exc}") from exc
+    if preview is not None:
+        preview.parent.mkdir(parents=True, exist_ok=True)
+        preview.write_text(built.rendered.html, encoding="utf-8")
+        err.print(f"preview written to {preview}")
+    out.print(built.rendered.subject, highlight=False)
+    if delivered is None:
+        out.print("not-sent: built only (--no-send)", highlight=False)
+    else:
+        out.print(f"{delivered.status}: {delivered.detail}", highlight=False)
