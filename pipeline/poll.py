@@ -14,6 +14,7 @@ steps and pays no orchestration (`flows.local_api`). Either way the sequence is 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -22,6 +23,9 @@ from extract.models import FeedEntry, FeedPollResult, FeedSource, PageFetch, Pro
 from pipeline import ingest, stories
 from pipeline.clock import utcnow
 from pipeline.settings import Settings
+from store.db import poll_turn
+
+log = logging.getLogger(__name__)
 
 
 def _poll_sources(settings: Settings, feeds: list[FeedSource], force: bool) -> list[FeedPollResult]:
@@ -75,8 +79,20 @@ class PollSteps:
 def run_poll(
     settings: Settings, *, force: bool, run_id: str, steps: PollSteps | None = None
 ) -> ingest.PollSummary:
-    """One poll of the feed list; the summary (its systemic check is the caller's)."""
-    steps = steps or PollSteps()
+    """One poll of the feed list; the summary (its systemic check is the caller's).
+
+    Polls of one database take turns (`store.db.poll_turn`): two started at once do not fetch
+    the same feeds and pages twice; the second waits, then finds nothing due and nothing new.
+    """
+    with poll_turn(settings.db, timeout=settings.lock_timeout_seconds) as waited:
+        if waited > 1:
+            log.info("waited %.0f s for another poll of %s to finish", waited, settings.db)
+        return _run_poll(settings, force=force, run_id=run_id, steps=steps or PollSteps())
+
+
+def _run_poll(
+    settings: Settings, *, force: bool, run_id: str, steps: PollSteps
+) -> ingest.PollSummary:
     steps.load_seeds(settings)
     targets = steps.sync_feeds(settings)
     results = steps.poll_sources(settings, targets, force)

@@ -91,6 +91,31 @@ def connect(
         lock.release()
 
 
+@contextmanager
+def poll_turn(path: str | Path, *, timeout: float = DEFAULT_LOCK_TIMEOUT) -> Iterator[float]:
+    """One poll of the database at a time, across processes: held for a whole poll (beside the
+    database, `<db>.poll.lock`), so a second poll started meanwhile waits for the first and then
+    finds its feeds polled and its pages stored instead of fetching them again. Yields the
+    seconds waited. `DatabaseBusy` when the turn does not come within `timeout`."""
+    if str(path) == MEMORY:
+        yield 0.0
+        return
+    db_path = Path(path)
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(db_path) + ".poll.lock")
+    started = time.monotonic()
+    try:
+        lock.acquire(timeout=timeout)
+    except Timeout as exc:
+        raise DatabaseBusy(
+            f"another poll of {db_path} has been running for over {timeout:.0f} s"
+        ) from exc
+    try:
+        yield time.monotonic() - started
+    finally:
+        lock.release()
+
+
 def _open_with_retry(path: Path, *, deadline: float) -> duckdb.DuckDBPyConnection:
     delay = 0.05
     while True:
