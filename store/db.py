@@ -67,17 +67,8 @@ def connect(
         return
 
     db_path = Path(path)
-    db_path.parent.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(db_path) + ".lock")
-    waited = time.monotonic()
-    try:
-        lock.acquire(timeout=lock_timeout)
-    except Timeout as exc:
-        raise DatabaseBusy(
-            f"database {db_path} stayed locked by another newswatch process for {lock_timeout:.0f} s"
-        ) from exc
-    try:
-        waited = time.monotonic() - waited
+    busy = f"database {db_path} stayed locked by another newswatch process for {lock_timeout:.0f} s"
+    with _held(db_path, ".lock", lock_timeout, busy) as waited:
         if waited > 1:
             log.info("waited %.1f s for the database lock on %s", waited, db_path)
         con = _open_with_retry(db_path, deadline=time.monotonic() + lock_timeout)
@@ -87,8 +78,6 @@ def connect(
             yield con
         finally:
             con.close()
-    finally:
-        lock.release()
 
 
 @contextmanager
@@ -100,16 +89,22 @@ def poll_turn(path: str | Path, *, timeout: float = DEFAULT_LOCK_TIMEOUT) -> Ite
     if str(path) == MEMORY:
         yield 0.0
         return
-    db_path = Path(path)
+    busy = f"another poll of {path} has been running for over {timeout:.0f} s"
+    with _held(Path(path), ".poll.lock", timeout, busy) as waited:
+        yield waited
+
+
+@contextmanager
+def _held(db_path: Path, suffix: str, timeout: float, busy: str) -> Iterator[float]:
+    """The advisory file lock `<db><suffix>`, held for the block; yields the seconds waited.
+    `DatabaseBusy(busy)` when it cannot be had within `timeout`."""
     db_path.parent.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(db_path) + ".poll.lock")
+    lock = FileLock(str(db_path) + suffix)
     started = time.monotonic()
     try:
         lock.acquire(timeout=timeout)
     except Timeout as exc:
-        raise DatabaseBusy(
-            f"another poll of {db_path} has been running for over {timeout:.0f} s"
-        ) from exc
+        raise DatabaseBusy(busy) from exc
     try:
         yield time.monotonic() - started
     finally:
