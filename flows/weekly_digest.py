@@ -17,7 +17,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import deployment, flow_run
 
 from flows.prefect_env import show_core_logs
-from flows.secrets import smtp_overrides_from_block
+from flows.smtp_block import smtp_overrides_from_block
 from pipeline import delivery, digest, site, stories
 from pipeline.delivery import Delivery
 from pipeline.settings import Settings, load_settings

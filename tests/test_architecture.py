@@ -155,3 +155,26 @@ def test_modules_stay_small() -> None:
         if (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES
     }
     assert not big, big
+
+
+def test_no_module_shadows_the_standard_library() -> None:
+    """A flow's directory is put on `sys.path` when a Prefect worker loads its entrypoint, and the
+    extraction pool's spawned workers inherit that path: a `flows/secrets.py` was imported in place
+    of the standard `secrets` there, and every worker died on start."""
+    import sys
+
+    entrypoint_dirs = {Path(e.split(":")[0]).parent for e in _entrypoints()}
+    shadows = [
+        str(path.relative_to(ROOT))
+        for folder in entrypoint_dirs | {Path(".")}
+        for path in (ROOT / folder).glob("*")
+        if path.stem in sys.stdlib_module_names and (path.suffix == ".py" or path.is_dir())
+    ]
+    assert entrypoint_dirs == {Path("flows")}, entrypoint_dirs
+    assert not shadows, shadows
+
+
+def _entrypoints() -> list[str]:
+    import re
+
+    return re.findall(r"entrypoint:\s*(\S+)", (ROOT / "prefect.yaml").read_text(encoding="utf-8"))
