@@ -27,8 +27,11 @@ def run_per_host(
     work: Callable[[T], R],
     per_host: int,
     max_workers: int,
+    on_done: Callable[[R], None] | None = None,
 ) -> list[R]:
-    """`work` over `items` on a thread pool, at most `per_host` at once per host; input order."""
+    """`work` over `items` on a thread pool, at most `per_host` at once per host; input order.
+
+    `on_done(result)`, if given, is called in the worker thread after each item (progress)."""
     if not items:
         return []
     lanes: list[list[int]] = []
@@ -46,6 +49,8 @@ def run_per_host(
     def run_lane(lane: list[int]) -> None:
         for index in lane:
             results[index] = work(items[index])
+            if on_done is not None:
+                on_done(results[index])
 
     with ThreadPoolExecutor(max_workers=max(1, min(max_workers, len(lanes)))) as pool:
         for future in [pool.submit(run_lane, lane) for lane in lanes]:

@@ -9,7 +9,7 @@ A page that cannot be fetched, or that is not a web page (an image, a PDF), come
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from extract.errors import FetchError, HTTPStatusError
@@ -58,8 +58,11 @@ def fetch_pages(
     config: HttpConfig,
     *,
     max_workers: int = 16,
+    on_page: Callable[[PageFetch], None] | None = None,
 ) -> list[PageFetch]:
-    """Fetch article pages in parallel, one `PageFetch` per input, in input order."""
+    """Fetch article pages in parallel, one `PageFetch` per input, in input order.
+
+    `on_page(page)`, if given, is called as each page is done (from a worker thread)."""
     items = list(entries_or_urls)
 
     def work(item: FeedEntry | str) -> PageFetch:
@@ -82,5 +85,10 @@ def fetch_pages(
 
     with Fetcher(config) as fetcher:
         return run_per_host(
-            items, host=host, work=work, per_host=config.max_per_host, max_workers=max_workers
+            items,
+            host=host,
+            work=work,
+            per_host=config.max_per_host,
+            max_workers=max_workers,
+            on_done=on_page,
         )

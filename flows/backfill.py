@@ -110,20 +110,24 @@ def run_backfill(settings: Settings, request: BackfillRequest) -> BackfillSummar
     )
     batches: list[BatchResult] = []
     feeds: list[FeedDiscovery] = []
-    if request.mode is BackfillMode.DISCOVER:
-        for feed_url in plan.feeds:
-            feeds.append(discover_feed(settings, plan, feed_url, run_id))
-            update_progress_artifact(progress, progress_of(plan, len(feeds)))
-        discover_step.check_discovery(feeds)
-    else:
-        cursor = plan.cursor
-        while True:
-            batch = rework_batch(settings, plan, cursor, run_id)
-            batches.append(batch)
-            cursor = batch.last_id
-            update_progress_artifact(progress, progress_of(plan, sum(b.processed for b in batches)))
-            if batch.finished:
-                break
+    with plan_step.stage_of(plan) as counter:
+        if request.mode is BackfillMode.DISCOVER:
+            for feed_url in plan.feeds:
+                feeds.append(discover_feed(settings, plan, feed_url, run_id))
+                update_progress_artifact(progress, progress_of(plan, len(feeds)))
+                counter.advance(detail=feeds[-1].how)
+            discover_step.check_discovery(feeds)
+        else:
+            cursor = plan.cursor
+            while True:
+                batch = rework_batch(settings, plan, cursor, run_id)
+                batches.append(batch)
+                cursor = batch.last_id
+                done = sum(b.processed for b in batches)
+                update_progress_artifact(progress, progress_of(plan, done))
+                counter.advance(batch.processed, detail=f"{batch.changed} changed")
+                if batch.finished:
+                    break
     summary = finish_backfill(settings, plan, batches, feeds)
     update_progress_artifact(progress, 100.0)
     create_table_artifact(

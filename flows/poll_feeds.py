@@ -13,6 +13,7 @@ articles makes 3 task runs per batch of `page_batch_size`, not 2,000.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from uuid import uuid4
 
@@ -57,8 +58,12 @@ def record_poll(
 
 
 @task(name="fetch-pages", cache_policy=NO_CACHE)
-def fetch_pages(settings: Settings, entries: list[FeedEntry]) -> list[PageFetch]:
-    return ingest.fetch_article_pages(settings, entries)
+def fetch_pages(
+    settings: Settings,
+    entries: list[FeedEntry],
+    on_page: Callable[[PageFetch], None] | None = None,
+) -> list[PageFetch]:
+    return ingest.fetch_article_pages(settings, entries, on_page)
 
 
 @task(name="process-articles", cache_policy=NO_CACHE)

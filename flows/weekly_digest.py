@@ -18,7 +18,7 @@ from prefect.runtime import deployment, flow_run
 
 from flows.prefect_env import show_core_logs
 from flows.smtp_block import smtp_overrides_from_block
-from pipeline import delivery, digest, site, stories
+from pipeline import delivery, digest, progress, site, stories
 from pipeline.delivery import Delivery
 from pipeline.settings import Settings, load_settings
 from pipeline.stories import StoryRun
@@ -114,13 +114,18 @@ def run_digest(
     settings: Settings, window: DigestWindow, *, send: bool, resend: bool
 ) -> DigestOutcome:
     logger = get_run_logger()
-    story_run = assign_stories(settings, window)
-    built = build_digest(settings, window)
-    if send:
-        delivered = deliver_digest(settings, built, resend)
-    else:
-        delivered = Delivery(status="not-sent", channel=None, detail="built only (send=False)")
-    built_site = build_site(settings)
+    with progress.stage("digest", 4) as steps:
+        story_run = assign_stories(settings, window)
+        steps.advance(detail="stories assigned")
+        built = build_digest(settings, window)
+        steps.advance(detail="digest built")
+        if send:
+            delivered = deliver_digest(settings, built, resend)
+        else:
+            delivered = Delivery(status="not-sent", channel=None, detail="built only (send=False)")
+        steps.advance(detail=delivered.status)
+        built_site = build_site(settings)
+        steps.advance(detail="site built")
     logger.info("weekly-digest %s: %s", window.key, built_site.describe())
     create_markdown_artifact(
         key="weekly-digest",

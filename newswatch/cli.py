@@ -29,6 +29,7 @@ from newswatch.console import (
     out,
     settings_or_exit,
 )
+from newswatch.display import progress_display, setup_logging
 from newswatch.runs import digest_here, prefect_api, print_poll, reachable_api, wait_for
 from pipeline.preflight import DbUse
 from pipeline.settings import SettingsError
@@ -47,21 +48,24 @@ app.add_typer(feeds_app, name="feeds")
 register_site_commands(app)  # timeline ..., site ...
 
 
-def _setup_logging(verbose: bool) -> None:
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-
-
 @app.callback()
 def main(
     verbose: Annotated[
-        bool, typer.Option("--verbose", "-v", help="Log progress to stderr.")
+        int,
+        typer.Option(
+            "--verbose",
+            "-v",
+            count=True,
+            help="Log newswatch's own steps to stderr: -v INFO, -vv DEBUG.",
+        ),
+    ] = 0,
+    debug: Annotated[
+        bool,
+        typer.Option("--debug", help="Also Prefect's own logs and every HTTP request (DEBUG)."),
     ] = False,
 ) -> None:
     """newswatch: Russia–North Korea news monitoring."""
-    _setup_logging(verbose)
+    setup_logging(verbose, debug=debug)
 
 
 @app.command()
@@ -89,7 +93,8 @@ def poll(
         from pipeline.poll import run_poll
 
         try:
-            summary = run_poll(settings, force=force, run_id=str(uuid4()))
+            with progress_display(err):
+                summary = run_poll(settings, force=force, run_id=str(uuid4()))
             check_systemic(summary)
         except SystemicPollFailure as exc:
             if exc.summary is not None:
@@ -105,7 +110,7 @@ def poll(
 
         wait_for(running)
         try:
-            with quiet_console_tracebacks(SystemicPollFailure):
+            with quiet_console_tracebacks(SystemicPollFailure), progress_display(err):
                 summary = poll_feeds_flow(
                     feeds=str(settings.feeds), db=str(settings.db), force=force
                 )
@@ -286,9 +291,10 @@ def digest(
 
         wait_for(api)
         try:
-            outcome = weekly_digest_flow(
-                week=week, since=first, until=last, send=send, resend=force, db=str(settings.db)
-            )
+            with progress_display(err):
+                outcome = weekly_digest_flow(
+                    week=week, since=first, until=last, send=send, resend=force, db=str(settings.db)
+                )
         except (DigestConfigError, SettingsError) as exc:
             raise fail(str(exc), 2) from exc
         except Exception as exc:  # the flow already logged the traceback
@@ -427,7 +433,8 @@ def backfill(
 
         wait_for(api)
         try:
-            summary = backfill_flow(request=request, db=str(settings.db))
+            with progress_display(err):
+                summary = backfill_flow(request=request, db=str(settings.db))
         except BackfillError as exc:
             raise fail(str(exc), 2) from exc
         except BackfillSystemicFailure as exc:

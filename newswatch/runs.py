@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING
 from rich.table import Table
 
 from newswatch.console import err, fail, out
+from newswatch.display import progress_display
+from pipeline.progress import stage
 from pipeline.settings import Settings
 
 if TYPE_CHECKING:
@@ -88,15 +90,25 @@ def digest_here(
     """The `weekly-digest` flow's steps run in this process (stories, build, deliver, and the
     archive site after a delivery; a preview leaves the site as it is)."""
     from pipeline.delivery import DigestConfigError, deliver_digest
-    from pipeline.digest import preview_digest, resolve_window
+    from pipeline.digest import build_digest, resolve_window
     from pipeline.site import build_site
+    from pipeline.stories import assign_stories
 
     window = resolve_window(settings, week=week, since=since, until=until)
+    site_built = None
     try:
-        _story_run, built = preview_digest(settings, window)
-        delivered = deliver_digest(settings, built, resend=resend) if send else None
-        if delivered is not None:
-            err.print(build_site(settings).describe(), highlight=False)
+        with progress_display(err), stage("digest", 4 if send else 2) as steps:
+            assign_stories(settings, window.start, window.end, by_published=window.by_published)
+            steps.advance(detail="stories assigned")
+            built = build_digest(settings, window)
+            steps.advance(detail="digest built")
+            delivered = deliver_digest(settings, built, resend=resend) if send else None
+            if delivered is not None:
+                steps.advance(detail="delivered")
+                site_built = build_site(settings)
+                steps.advance(detail="site built")
+        if site_built is not None:
+            err.print(site_built.describe(), highlight=False)
     except DigestConfigError as exc:
         raise fail(str(exc), 2) from exc
     except Exception as exc:  # a broken database, template or SMTP server: one line, exit 1

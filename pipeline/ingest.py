@@ -11,7 +11,7 @@ will not load) come back as data; a broken database or settings file raises.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import lru_cache
@@ -20,7 +20,7 @@ from pathlib import Path
 from extract.article.seeds import read_seed_articles, seed_article
 from extract.feeds.feedlist import load_feed_list
 from extract.feeds.poll import is_due, next_poll_time, poll_feeds
-from extract.fetch import HttpConfig
+from extract.fetch import HttpConfig, host_of
 from extract.models import (
     FeedEntry,
     FeedPollResult,
@@ -32,6 +32,7 @@ from extract.models import (
 from extract.pages import fetch_pages
 from extract.relevance.terms import TopicTerms, load_topic_terms
 from extract.urls import canonicalize_url
+from pipeline import progress
 from pipeline.clock import utcnow
 from pipeline.process import judge_article, process_article
 from pipeline.settings import Settings
@@ -105,13 +106,15 @@ def poll_sources(
         for f in feeds
         if f not in due
     ]
-    results = poll_feeds(
-        due,
-        http_config(settings),
-        now=now,
-        max_workers=settings.max_parallel_hosts,
-        unconditional_every=timedelta(hours=settings.unconditional_every_hours),
-    )
+    with progress.stage("poll: feeds", len(due)) as counter:
+        results = poll_feeds(
+            due,
+            http_config(settings),
+            now=now,
+            max_workers=settings.max_parallel_hosts,
+            unconditional_every=timedelta(hours=settings.unconditional_every_hours),
+            on_feed=lambda result: counter.advance(detail=host_of(result.feed_url)),
+        )
     return [*results, *skipped]
 
 
@@ -158,8 +161,14 @@ def record_poll(
 # --- articles -------------------------------------------------------------------------------
 
 
-def fetch_article_pages(settings: Settings, entries: Sequence[FeedEntry]) -> list[PageFetch]:
-    """Fetch the pages of entries that have a fetchable link not stored as an article yet."""
+def fetch_article_pages(
+    settings: Settings,
+    entries: Sequence[FeedEntry],
+    on_page: Callable[[PageFetch], None] | None = None,
+) -> list[PageFetch]:
+    """Fetch the pages of entries that have a fetchable link not stored as an article yet.
+
+    `on_page(page)` is called as each page is done (progress), from a worker thread."""
     wanted = [e for e in entries if e.fetchable and e.url]
     if not wanted:
         return []
@@ -169,7 +178,10 @@ def fetch_article_pages(settings: Settings, entries: Sequence[FeedEntry]) -> lis
         )
     urls = list(dict.fromkeys(e.url for e in wanted if e.canonical_url not in known and e.url))
     return fetch_pages(
-        urls, http_config(settings, for_pages=True), max_workers=settings.max_parallel_hosts
+        urls,
+        http_config(settings, for_pages=True),
+        max_workers=settings.max_parallel_hosts,
+        on_page=on_page,
     )
 
 

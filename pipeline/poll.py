@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from extract.models import FeedEntry, FeedPollResult, FeedSource, PageFetch, ProcessedArticle
-from pipeline import ingest, stories
+from pipeline import ingest, progress, stories
 from pipeline.clock import utcnow
 from pipeline.settings import Settings
 from store.db import poll_turn
@@ -63,7 +63,9 @@ class PollSteps:
     record_poll: Callable[
         [Settings, list[FeedSource], list[FeedPollResult], str], ingest.PollRecord
     ] = _record_poll
-    fetch_pages: Callable[[Settings, list[FeedEntry]], list[PageFetch]] = ingest.fetch_article_pages
+    fetch_pages: Callable[
+        [Settings, list[FeedEntry], Callable[[PageFetch], None] | None], list[PageFetch]
+    ] = ingest.fetch_article_pages
     process_articles: Callable[
         [Settings, list[FeedEntry], list[PageFetch], dict[str, str | None]],
         list[ProcessedArticle],
@@ -99,10 +101,14 @@ def _run_poll(
     record = steps.record_poll(settings, targets, results, run_id)
     sources = {f.url: f.source for f in targets}
     batches: Sequence[ingest.StoredBatch] = []
-    for batch in ingest.batched(record.pending, settings.page_batch_size):
-        pages = steps.fetch_pages(settings, batch)
-        processed = steps.process_articles(settings, batch, pages, sources)
-        batches = [*batches, steps.store_articles(settings, batch, processed, run_id)]
+    handled = 0
+    with progress.stage("poll: pages", len(record.pending)) as pages_done:
+        for batch in ingest.batched(record.pending, settings.page_batch_size):
+            pages = steps.fetch_pages(settings, batch, lambda _page: pages_done.advance())
+            processed = steps.process_articles(settings, batch, pages, sources)
+            batches = [*batches, steps.store_articles(settings, batch, processed, run_id)]
+            handled += len(batch)
+            pages_done.reach(handled)  # entries with no page to fetch count too
     if any(b.relevant for b in batches):  # new relevant articles join their stories at once
         now = utcnow()
         steps.assign_stories(settings, now - timedelta(days=1), now + timedelta(minutes=1))

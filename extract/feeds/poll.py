@@ -27,7 +27,7 @@ per-host semaphores still hold the limit for redirects that land on a shared hos
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -119,8 +119,11 @@ def poll_feeds(
     now: datetime,
     max_workers: int = 16,
     unconditional_every: timedelta = DEFAULT_UNCONDITIONAL_EVERY,
+    on_feed: Callable[[FeedPollResult], None] | None = None,
 ) -> list[FeedPollResult]:
-    """Poll many feeds in parallel (per-host limits held); results in the order of `feeds`."""
+    """Poll many feeds in parallel (per-host limits held); results in the order of `feeds`.
+
+    `on_feed(result)`, if given, is called as each feed is done (from a worker thread)."""
     with Fetcher(config) as fetcher:
         return run_per_host(
             list(feeds),
@@ -130,6 +133,7 @@ def poll_feeds(
             ),
             per_host=config.max_per_host,
             max_workers=max_workers,
+            on_done=on_feed,
         )
 
 

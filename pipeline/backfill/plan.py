@@ -7,10 +7,11 @@ A request (mode, window, feeds) is one job with a checkpoint in `backfill_jobs`
 from __future__ import annotations
 
 import logging
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 
 from extract.feeds.window import Window
-from pipeline import ingest
+from pipeline import ingest, progress
 from pipeline.backfill.request import (
     ARTICLE_MODES,
     BackfillError,
@@ -127,6 +128,14 @@ def job_of(request: BackfillRequest, window: Window) -> backfill_store.BackfillJ
 
 
 # --- finish ---------------------------------------------------------------------------------
+
+
+def stage_of(plan: BackfillPlan) -> AbstractContextManager[progress.Stage]:
+    """The progress stage of the plan's run: feeds (discover) or articles, earlier runs counted."""
+    unit = "feeds" if plan.request.mode is BackfillMode.DISCOVER else "articles"
+    return progress.stage(
+        f"backfill {plan.request.mode.value}: {unit}", plan.total, done=plan.done_before
+    )
 
 
 def progress_of(plan: BackfillPlan, done_now: int) -> float:

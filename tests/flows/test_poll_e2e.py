@@ -1,7 +1,8 @@
 """End to end: a local site -> `newswatch poll` (a flow run, temporary server) -> DuckDB -> `newswatch export`.
 
 Runs the real CLI in a subprocess, as an operator would, twice: the second poll must add nothing
-and fetch no page again (feeds answer 304 to the conditional GET).
+and fetch no page again (feeds answer 304 to the conditional GET). Its stderr, not a terminal,
+carries named progress lines and none of Prefect's run-state lines.
 """
 
 from __future__ import annotations
@@ -56,6 +57,9 @@ def test_poll_then_export_then_poll_again(
     first = run_cli(["poll", "--feeds", str(feeds)], cli_env, tmp_path)
     assert first.returncode == 0, first.stdout + first.stderr
     assert "3 feed(s) polled, 1 failed" in first.stdout
+    # Off a terminal: named progress lines, and none of Prefect's run-state chatter.
+    assert "poll: feeds 3/3 done" in first.stderr and "poll: pages 6/6 done" in first.stderr
+    assert "Finished in state" not in first.stderr and "prefect" not in first.stderr, first.stderr
 
     con = duckdb.connect(cli_env["NEWSWATCH_DB"], read_only=True)
     try:
