@@ -11,9 +11,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from extract.errors import FeedParseError
-from extract.feeds.discover import DiscoverLimits, Discovery, discover
+from extract.feeds.discover import (
+    NO_SITEMAP_HOSTS,
+    SITEMAP_GUESSES,
+    DiscoverLimits,
+    Discovery,
+    discover,
+)
 from extract.fetch import Fetcher
 from extract.relevance.terms import TopicTerms
 from pipeline import ingest
@@ -49,19 +56,47 @@ class FeedDiscovery:
         return self.feed_unreadable and self.in_window == 0
 
     @property
+    def feed_error(self) -> str | None:
+        """Why the feed itself could not be read (its own error, without the URL)."""
+        if not self.feed_unreadable:
+            return None
+        for error in self.errors:
+            if error.startswith(self.feed_url + ": "):
+                return error.removeprefix(self.feed_url + ": ")
+        return self.errors[0] if self.errors else "unreadable"
+
+    @property
     def how(self) -> str:
         """The way back that worked, or why there was none (the summary's "method" column)."""
         if self.method != "none":
             return self.method
         if self.feed_unreadable:
-            return "failed: feed unreadable"
+            return f"failed: {self.feed_error}"
         return "none: no archive, paging or sitemap"
 
+    @property
+    def tried(self) -> str:
+        """Each way back tried for this feed, in order, and what it gave."""
+        steps = [_FEED_METHODS.get(self.method, "feed: no archive or paging")]
+        if self.feed_unreadable:
+            steps = [f"feed: {self.feed_error}"]
+        if self.method in ("sitemap", "none"):
+            host = (urlsplit(self.feed_url).hostname or "").lower()
+            if host in NO_SITEMAP_HOSTS:
+                steps.append("sitemaps: not tried (aggregator host)")
+            elif self.method == "sitemap":
+                steps.append("sitemaps of the site: found")
+            else:
+                places = ", ".join(("/robots.txt", *SITEMAP_GUESSES))
+                steps.append(f"sitemaps: none at {places}")
+        return "; ".join(steps) + f" ({self.documents} document(s) fetched)"
+
     def row(self, source: str | None) -> dict[str, object]:
+        others = [e for e in self.errors if not e.startswith(self.feed_url + ": ")]
         return {
             "feed": source or self.feed_url,
             "method": self.how,
-            "documents": self.documents,
+            "tried": self.tried,
             "in window": self.in_window,
             "new": self.new_entries,
             "stored": self.articles,
@@ -69,8 +104,15 @@ class FeedDiscovery:
             "outside": self.outside_window,
             "undated": self.undated,
             "note": ("stopped at the limit; " if self.truncated else "")
-            + (self.errors[0] if self.errors else ""),
+            + (f"{len(others)} error(s), first: {others[0]}" if others else ""),
         }
+
+
+_FEED_METHODS = {
+    "archive": "feed archives (RFC 5005 prev-archive)",
+    "paged": "paged feed (rel=next)",
+    "wordpress": "wordpress feed pages (?paged=N)",
+}
 
 
 def find_older_entries(settings: Settings, plan: BackfillPlan, feed_url: str) -> Discovery:
