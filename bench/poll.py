@@ -123,11 +123,13 @@ def main() -> None:
 
     from flows.poll_feeds import poll_feeds_flow  # local mode: starts a temporary API server
 
+    os.environ["NEWSWATCH_DB"] = str(tmp / "bench.duckdb")  # settings, not flow parameters
+    os.environ["NEWSWATCH_FEEDS"] = str(feeds_file)
     mark = time.perf_counter()
-    poll_feeds_flow(feeds=str(feeds_file), db=str(tmp / "bench.duckdb"), force=True)
+    poll_feeds_flow(force=True)
     flow_first = time.perf_counter() - mark
     mark = time.perf_counter()
-    poll_feeds_flow(feeds=str(feeds_file), db=str(tmp / "bench.duckdb"), force=True)
+    poll_feeds_flow(force=True)
     flow_second = time.perf_counter() - mark
     site.stop()
 

@@ -2,17 +2,20 @@
 
     plan-backfill -> (rework-batch)* | (discover-feed)* -> finish-backfill
 
-One parameter, `request` (`pipeline.backfill.request.BackfillRequest`): its fields carry the titles and
-descriptions the UI shows (first and last day as dates, the mode as a choice, feeds, dry run).
-A bad value fails the run at once with the field's name. The run is named after what it does
-("backfill rescore 2024-06-01..2024-06-30, all feeds"); a progress artifact
+One parameter, `request` (`pipeline.backfill.request.BackfillForm`, the UI's run form): its fields
+carry the titles and descriptions the UI shows (first day, last day or a number of days, the mode
+as a choice, feeds, dry run, digest). The deployment enforces its schema, so a malformed form is
+refused by the server before a run exists; a form the schema cannot judge (the last day before
+the first) ends the run at once, Failed with that one sentence and no traceback. No database or
+feed-list parameter: those are settings (NEWSWATCH_DB, NEWSWATCH_FEEDS) of the worker or the CLI.
+The run is named after what it does ("backfill rescore 2024-06-01..2024-06-30, all feeds"); a progress artifact
 (`backfill-progress`) moves after every batch or feed, and a table (`backfill-summary`) ends it.
 A run killed half-way leaves its job open: running the same request again resumes it.
 """
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 from uuid import UUID, uuid4
 
 from prefect import flow, get_run_logger, task
@@ -22,7 +25,9 @@ from prefect.artifacts import (
     update_progress_artifact,
 )
 from prefect.cache_policies import NO_CACHE
+from prefect.client.schemas.objects import State
 from prefect.runtime import deployment, flow_run
+from prefect.states import Failed
 
 from flows.prefect_env import show_core_logs
 from flows.weekly_digest import build_digest, deliver_digest
@@ -34,7 +39,7 @@ from pipeline.backfill import rework as rework_step
 from pipeline.backfill.discover import FeedDiscovery
 from pipeline.backfill.finish import BackfillSummary
 from pipeline.backfill.plan import BackfillPlan, progress_of
-from pipeline.backfill.request import BackfillMode, BackfillRequest
+from pipeline.backfill.request import BackfillError, BackfillForm, BackfillMode, BackfillRequest
 from pipeline.backfill.rework import BatchResult
 from pipeline.settings import Settings, load_settings
 
@@ -70,7 +75,7 @@ def finish_backfill(
 
 def _run_name() -> str:
     request = flow_run.parameters.get("request")
-    if isinstance(request, BackfillRequest):
+    if isinstance(request, BackfillForm | BackfillRequest):
         return f"backfill {request.describe()}"
     return "backfill"
 
@@ -80,19 +85,22 @@ def _run_id() -> str:
 
 
 @flow(name="backfill", flow_run_name=_run_name, log_prints=False)
-def backfill_flow(request: BackfillRequest, db: str | None = None) -> BackfillSummary:
+def backfill_flow(request: BackfillForm) -> BackfillSummary | State[Any]:
     """Rework a past window: rescore, re-extract, refetch, or discover older articles.
 
     Args:
-        request: What to backfill: the window (first and last day), the mode, optionally the
-            feeds, and whether to only report (dry run). Running the same request again resumes
-            it if a run was killed, or redoes it if it finished.
-        db: DuckDB file. Default: NEWSWATCH_DB, else data/newswatch.duckdb.
+        request: What to backfill: the window (first day, and last day or number of days), the
+            mode, optionally the feeds, and whether to only report (dry run). Running the same
+            request again resumes it if a run was killed, or redoes it if it finished.
     """
     if deployment.get_id():
         show_core_logs()
-    settings = load_settings(db=db)
-    return run_backfill(settings, request)
+    try:
+        checked = request.to_request()
+    except BackfillError as exc:  # what the form's schema cannot check: one line, no traceback
+        get_run_logger().error("%s", exc)
+        return Failed(message=str(exc))
+    return run_backfill(load_settings(), checked)
 
 
 def run_backfill(settings: Settings, request: BackfillRequest) -> BackfillSummary:

@@ -91,7 +91,7 @@ def _run_name() -> str:
     """'poll-feeds: 29 feeds' (the feed list's size); a list that cannot be read fails the run."""
     params = flow_run.parameters
     try:
-        settings = load_settings(feeds=params.get("feeds"))
+        settings = load_settings()
         count = len(load_feed_list(settings.feeds))
     except (SettingsError, FeedListError, OSError):
         return "poll-feeds"
@@ -99,19 +99,17 @@ def _run_name() -> str:
 
 
 @flow(name="poll-feeds", flow_run_name=_run_name, log_prints=False)
-def poll_feeds_flow(
-    feeds: str | None = None, db: str | None = None, force: bool = False
-) -> ingest.PollSummary:
+def poll_feeds_flow(force: bool = False) -> ingest.PollSummary:
     """Poll the feed list once: new entries, their articles, relevance, all stored in DuckDB.
 
+    The feed list and the database are settings (NEWSWATCH_FEEDS, NEWSWATCH_DB), not parameters.
+
     Args:
-        feeds: Feed list (TOML or OPML). Default: NEWSWATCH_FEEDS, else seeds/feeds.toml.
-        db: DuckDB file. Default: NEWSWATCH_DB, else data/newswatch.duckdb.
         force: Poll every feed now, even those backing off after errors.
     """
     if deployment.get_id():
         show_core_logs()  # under a worker: INFO of extract/store/newswatch in the run logs
-    settings = load_settings(feeds=feeds, db=db)
+    settings = load_settings()
     return run_poll(settings, force=force)
 
 

@@ -9,7 +9,6 @@ start of the run, so a bad week or date from the UI fails at once with a readabl
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
@@ -19,6 +18,7 @@ from prefect.runtime import deployment, flow_run
 from flows.prefect_env import show_core_logs
 from flows.smtp_block import smtp_overrides_from_block
 from pipeline import delivery, digest, progress, site, stories
+from pipeline.backfill.request import OptionalDate
 from pipeline.delivery import Delivery
 from pipeline.settings import Settings, load_settings
 from pipeline.stories import StoryRun
@@ -80,31 +80,31 @@ def _run_name() -> str:
 
 @flow(name="weekly-digest", flow_run_name=_run_name, log_prints=False)
 def weekly_digest_flow(
-    week: str | None = None,
-    since: date | None = None,
-    until: date | None = None,
+    week: str = "",
+    since: OptionalDate = None,
+    until: OptionalDate = None,
     send: bool = True,
     resend: bool = False,
-    db: str | None = None,
 ) -> DigestOutcome:
     """Build the digest of a window and deliver it (once per window unless `resend`).
 
+    The database is a setting (NEWSWATCH_DB), not a parameter.
+
     Args:
-        week: ISO week "YYYY-Www" (e.g. "2026-W47"). Default: the previous ISO week.
+        week: ISO week "YYYY-Www" (e.g. "2026-W47"). Empty: the previous ISO week.
         since: First day of a custom window (instead of `week`).
-        until: Day after the last day of a custom window (exclusive). Default: through today.
+        until: Day after the last day of a custom window (exclusive). Empty: through today.
         send: Deliver the digest (SMTP if NEWSWATCH_SMTP_HOST is set, else the outbox folder).
             False only builds it.
         resend: Deliver even if this window was delivered before.
-        db: DuckDB file. Default: NEWSWATCH_DB, else data/newswatch.duckdb.
     """
     if deployment.get_id():
         show_core_logs()  # under a worker: INFO of the core modules in the run logs
-    settings = load_settings(db=db)
+    settings = load_settings()
     if settings.smtp_block:
-        settings = load_settings(db=db, **load_smtp_block(settings.smtp_block))
+        settings = load_settings(**load_smtp_block(settings.smtp_block))
     try:
-        window = digest.resolve_window(settings, week=week, since=since, until=until)
+        window = digest.resolve_window(settings, week=week or None, since=since, until=until)
     except WindowError as exc:
         raise ValueError(f"weekly-digest: bad window parameters: {exc}") from exc
     return run_digest(settings, window, send=send, resend=resend)

@@ -30,7 +30,14 @@ from newswatch.console import (
     settings_or_exit,
 )
 from newswatch.display import progress_display, setup_logging
-from newswatch.runs import digest_here, prefect_api, print_poll, reachable_api, wait_for
+from newswatch.runs import (
+    digest_here,
+    prefect_api,
+    print_poll,
+    reachable_api,
+    run_settings,
+    wait_for,
+)
 from pipeline.preflight import DbUse
 from pipeline.settings import SettingsError
 
@@ -110,10 +117,12 @@ def poll(
 
         wait_for(running)
         try:
-            with quiet_console_tracebacks(SystemicPollFailure), progress_display(err):
-                summary = poll_feeds_flow(
-                    feeds=str(settings.feeds), db=str(settings.db), force=force
-                )
+            with (
+                quiet_console_tracebacks(SystemicPollFailure),
+                progress_display(err),
+                run_settings(settings),
+            ):
+                summary = poll_feeds_flow(force=force)
         except SystemicPollFailure as exc:
             if exc.summary is not None:
                 print_poll(exc.summary)
@@ -291,9 +300,9 @@ def digest(
 
         wait_for(api)
         try:
-            with progress_display(err):
+            with progress_display(err), run_settings(settings):
                 outcome = weekly_digest_flow(
-                    week=week, since=first, until=last, send=send, resend=force, db=str(settings.db)
+                    week=week or "", since=first, until=last, send=send, resend=force
                 )
         except (DigestConfigError, SettingsError) as exc:
             raise fail(str(exc), 2) from exc
@@ -401,8 +410,10 @@ def backfill(
     """
     from pydantic import ValidationError
 
+    from pipeline.backfill.finish import BackfillSummary
     from pipeline.backfill.request import (
         BackfillError,
+        BackfillForm,
         BackfillMode,
         BackfillRequest,
         BackfillSystemicFailure,
@@ -433,8 +444,10 @@ def backfill(
 
         wait_for(api)
         try:
-            with progress_display(err):
-                summary = backfill_flow(request=request, db=str(settings.db))
+            with progress_display(err), run_settings(settings):
+                result = backfill_flow(request=BackfillForm.of(request))
+            assert isinstance(result, BackfillSummary), result  # a checked request: no early stop
+            summary = result
         except BackfillError as exc:
             raise fail(str(exc), 2) from exc
         except BackfillSystemicFailure as exc:

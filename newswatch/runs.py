@@ -11,6 +11,7 @@ Nothing here imports Prefect at module level: a direct run never loads it.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -46,6 +47,28 @@ def prefect_api(settings: Settings, found: PrefectApi | None = None) -> Iterator
 
     with local_api.prefect_api(settings.prefect_host, settings.prefect_port, found) as api:
         yield api
+
+
+@contextmanager
+def run_settings(settings: Settings) -> Iterator[None]:
+    """This command's database and feed list as the environment of the flow run it starts.
+
+    Flows take no paths as parameters (the UI would offer them in every run form): a flow run
+    reads its settings like any other, from NEWSWATCH_DB and NEWSWATCH_FEEDS. The CLI runs the
+    flow in this process, so setting them here, for the block, is what reaches the run; a worker's
+    runs get the worker's environment (`newswatch serve` hands on its own, paths made absolute).
+    """
+    wanted = {"NEWSWATCH_DB": str(settings.db), "NEWSWATCH_FEEDS": str(settings.feeds)}
+    before = {key: os.environ.get(key) for key in wanted}
+    os.environ.update(wanted)
+    try:
+        yield
+    finally:
+        for key, value in before.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 def wait_for(api: PrefectApi) -> None:

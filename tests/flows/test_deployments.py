@@ -250,7 +250,7 @@ def test_deploy_then_backfill_and_digest_while_a_poll_runs(
 
     # The run form explains itself: typed, titled and described fields.
     schema = backfill_dep["parameter_openapi_schema"]
-    request_schema = schema["definitions"]["BackfillRequest"]["properties"]
+    request_schema = schema["definitions"]["BackfillForm"]["properties"]
     assert (
         request_schema["start"]["title"] == "First day"
         and request_schema["start"]["format"] == "date"

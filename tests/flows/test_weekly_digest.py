@@ -44,6 +44,7 @@ def digest_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("NEWSWATCH_TIMEZONE", "Europe/Berlin")
     monkeypatch.setenv("NEWSWATCH_OUTBOX", str(tmp_path / "outbox"))
     monkeypatch.setenv("NEWSWATCH_DIGEST_ARCHIVE", str(tmp_path / "archive"))
+    monkeypatch.setenv("NEWSWATCH_DB", str(db))  # a setting of the run, not a flow parameter
     return db
 
 
@@ -65,7 +66,7 @@ def test_flow_sends_the_week_once_with_smtp_settings_from_a_block(
     ).save("newswatch-smtp-test", overwrite=True)
     monkeypatch.setenv("NEWSWATCH_SMTP_BLOCK", "newswatch-smtp-test")
 
-    outcome = weekly_digest_flow(week=WEEK_A, db=str(digest_env))
+    outcome = weekly_digest_flow(week=WEEK_A)
     assert outcome.delivery.status == "sent", outcome.delivery.detail
     assert (outcome.stories, outcome.new_stories, outcome.articles) == (4, 4, 10)
     [received] = smtp.messages
@@ -79,7 +80,7 @@ def test_flow_sends_the_week_once_with_smtp_settings_from_a_block(
         ).fetchone()
     assert assigned == (10,)  # the week's relevant articles; the next week's are not yet grouped
 
-    rerun = weekly_digest_flow(week=WEEK_A, db=str(digest_env))
+    rerun = weekly_digest_flow(week=WEEK_A)
     assert rerun.delivery.status == "skipped"
     assert len(smtp.messages) == 1
 
@@ -90,7 +91,7 @@ def test_flow_refuses_a_malformed_week_before_doing_anything(
     from flows.weekly_digest import weekly_digest_flow
 
     with pytest.raises(ValueError, match="week must look like 2026-W47"):
-        weekly_digest_flow(week="2026-47", db=str(digest_env))
+        weekly_digest_flow(week="2026-47")
     with connect(digest_env) as con:
         assert con.execute("SELECT count(story_id) FROM articles").fetchone() == (0,)
 
