@@ -15,6 +15,9 @@ Children run as `python -m prefect ...` with this interpreter, so they use the p
 inherit the environment with the settings made absolute (`NEWSWATCH_DB`, `NEWSWATCH_FEEDS`): flow
 runs execute in the project directory whatever directory `serve` was started from.
 
+While it runs, it names the scheduled runs of the deployments after what they will do, every
+30 s (`flows.run_names`: Prefect names them at random until they start).
+
 Two small run-time hooks for the deployments live here too, because they only matter when flows
 run under a worker:
 - `set_project_directory`, the pull step of `prefect.yaml`: it moves a flow run into the checkout
@@ -366,6 +369,20 @@ def start_services(settings: Settings, options: ServeOptions) -> Services:
     return services
 
 
+def name_runs(api_url: str) -> None:
+    """Name the scheduled runs of our deployments (`flows.run_names`); a failure is logged only:
+    names are cosmetic, and the next round tries again."""
+    from flows.run_names import name_scheduled_runs
+
+    try:
+        renamed = name_scheduled_runs(api_url)
+    except Exception as exc:  # an API hiccup must not stop the services
+        log.warning("naming scheduled runs failed: %s: %s", type(exc).__name__, exc)
+        return
+    if renamed:
+        log.info("named %d scheduled run(s): %s", len(renamed), ", ".join(renamed[:3]))
+
+
 @contextmanager
 def _stop_signals(stop: threading.Event) -> Iterator[None]:
     def handler(signum: int, _frame: FrameType | None) -> None:
@@ -389,14 +406,21 @@ def serve(
     on_ready: Callable[[Services, list[str]], None] | None = None,
     stop: threading.Event | None = None,
 ) -> int:
-    """Run until SIGTERM/SIGINT (0) or until a child dies (1)."""
+    """Run until SIGTERM/SIGINT (0) or until a child dies (1); name scheduled runs meanwhile."""
+    from flows.run_names import RENAME_EVERY
+
+    rename_every = RENAME_EVERY
     stop = stop or threading.Event()
     with _stop_signals(stop):
         services = start_services(settings, options)
         try:
             if on_ready is not None:
                 on_ready(services, registered_deployments(services.api_url))
+            next_names = 0.0
             while not stop.wait(1.0):
+                if time.monotonic() >= next_names:
+                    name_runs(services.api_url)
+                    next_names = time.monotonic() + rename_every
                 dead = [child for child in services.children() if not child.alive()]
                 if dead:
                     for child in dead:
