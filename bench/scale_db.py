@@ -90,7 +90,7 @@ FROM range($start, $stop) r(i) JOIN scale_texts t ON t.k = i % $m
 ORDER BY i
 """
 
-_ENTRIES = f"""
+_ENTRIES = """
 INSERT INTO entries (entry_key, feed_url, guid, url, canonical_url, title, summary, author,
     source, published_at, fetchable, first_seen_at, article_id, state, language)
 SELECT 'scale-' || a.id, a.feed_url, 'guid-' || a.id, a.url, a.canonical_url, a.title,
@@ -104,7 +104,7 @@ SELECT unnest(['guid:guid-' || e.article_id, 'url:' || e.canonical_url]), e.entr
 FROM entries e WHERE e.article_id >= $lo AND e.article_id < $hi
 """
 
-_LOG = f"""
+_LOG = """
 INSERT INTO fetch_log (run_id, kind, url, feed_url, status, http_status, error, elapsed_ms, bytes,
     logged_at)
 SELECT 'scale-build', 'page', a.url, a.feed_url, 'ok', 200, NULL, 120.0, 40000, a.fetched_at
