@@ -194,8 +194,7 @@ def upsert_articles(
 
 def _stored_ids(con: duckdb.DuckDBPyConnection, canonical_urls: list[str]) -> dict[str, int]:
     rows = con.execute(
-        "SELECT canonical_url, id FROM articles "
-        "WHERE canonical_url IN (SELECT unnest(?::VARCHAR[]))",
+        "SELECT canonical_url, id FROM articles WHERE list_contains(?, canonical_url)",
         [canonical_urls],
     ).fetchall()
     return {url: int(article_id) for url, article_id in rows}
@@ -232,7 +231,7 @@ def _store_html(con: duckdb.DuckDBPyConnection, rows: list[list[object]]) -> Non
     kept = {
         int(r[0])
         for r in con.execute(
-            "SELECT article_id FROM article_html WHERE article_id IN (SELECT unnest(?::BIGINT[]))",
+            "SELECT article_id FROM article_html WHERE list_contains(?, article_id)",
             [ids],
         ).fetchall()
     }
