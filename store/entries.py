@@ -149,14 +149,17 @@ def existing_article_ids(
 
 
 def mark_entries_done(con: duckdb.DuckDBPyConnection, done: dict[str, int | None]) -> None:
-    """Entries (by key) that became articles (by id), or were settled without one (None)."""
+    """Entries (by key) that became articles (by id), or were settled without one (None).
+
+    The key list is also a filter on `entries` itself: without it the join reads every entry
+    (0.5 s at a million entries; 0.05 s with it)."""
     if not done:
         return
     con.execute(
         """
         UPDATE entries SET state = 'done', article_id = d.article_id
         FROM (SELECT unnest(?::VARCHAR[]) AS entry_key, unnest(?::BIGINT[]) AS article_id) AS d
-        WHERE entries.entry_key = d.entry_key
+        WHERE entries.entry_key = d.entry_key AND list_contains(?, entries.entry_key)
         """,
-        [list(done), list(done.values())],
+        [list(done), list(done.values()), list(done)],
     )
