@@ -1,15 +1,20 @@
 """Story assignment of a big week: `pipeline.stories.assign_stories` over N relevant articles.
 
-    .venv/bin/python -m bench.story_week --articles 5000      # prints JSON; bench.throughput
-                                                              # runs it in a fresh process
+    .venv/bin/python -m bench.story_week --articles 5000      # first run: every vector computed
+    .venv/bin/python -m bench.story_week --articles 5000 --vectors stored   # vectors kept before
+    .venv/bin/python -m bench.story_week --articles 5000 --dump /tmp/week.jsonl  # every story
     .venv/bin/python -m bench.story_week --copies-only        # copy detection alone, 1k-5k
 
 The week is built from real texts: the labelled reports of tests/fixtures/stories and the KCNA
 items of ../shared/fixtures/corpus/kcna, cycled to N articles spread over the last seven days
 (relative to now); each text's second and later uses are syndicated copies (another outlet and
 URL, its last paragraph cut), as wire copy is. Every article is stored relevant in a fresh DuckDB
-file, then one `assign_stories` call over the week is timed (sentence vectors included: none is
-stored yet, as on a first run), with this process's peak RSS.
+file, then one `assign_stories` call over the week is timed, with this process's peak RSS. With
+`--vectors none` (a first run) that call embeds every article; with `--vectors stored` the
+vectors are kept beforehand, as ingest or an earlier run leaves them (computed once in a child
+process and cached in the temporary folder, so this process never loads the model). `--dump`
+writes each article's URL, its story's URL and the URL it copies, sorted: two versions of the
+code give the same stories exactly when their dumps are equal.
 
 `--copies-only` times copy detection alone on the same texts at growing N: the former all-pairs
 index (`all_pairs` below), a capped candidate index (`capped_pairs`, proposed once, not exact)
