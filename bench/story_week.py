@@ -1,26 +1,34 @@
 """Story assignment of a big week: `pipeline.stories.assign_stories` over N relevant articles.
 
-    .venv/bin/python -m bench.story_week --articles 5000      # prints JSON; bench.throughput
-                                                              # runs it in a fresh process
+    .venv/bin/python -m bench.story_week --articles 5000      # first run: every vector computed
+    .venv/bin/python -m bench.story_week --articles 5000 --vectors stored   # vectors kept before
+    .venv/bin/python -m bench.story_week --articles 5000 --dump /tmp/week.jsonl  # every story
     .venv/bin/python -m bench.story_week --copies-only        # copy detection alone, 1k-5k
 
 The week is built from real texts: the labelled reports of tests/fixtures/stories and the KCNA
 items of ../shared/fixtures/corpus/kcna, cycled to N articles spread over the last seven days
 (relative to now); each text's second and later uses are syndicated copies (another outlet and
 URL, its last paragraph cut), as wire copy is. Every article is stored relevant in a fresh DuckDB
-file, then one `assign_stories` call over the week is timed (sentence vectors included: none is
-stored yet, as on a first run), with this process's peak RSS.
+file, then one `assign_stories` call over the week is timed, with this process's peak RSS. With
+`--vectors none` (a first run) that call embeds every article; with `--vectors stored` the
+vectors are kept beforehand, as ingest or an earlier run leaves them (computed once in a child
+process and cached in the temporary folder, so this process never loads the model). `--dump`
+writes each article's URL, its story's URL and the URL it copies, sorted: two versions of the
+code give the same stories exactly when their dumps are equal.
 
-`--copies-only` times `reports.stories.copies.near_duplicate_pairs` alone on the same texts at
-growing N, against a capped candidate index (`capped_pairs` below: the change proposed for that
-module, which belongs to the lead's room and is not edited here), and checks both find the same
-pairs.
+`--copies-only` times copy detection alone on the same texts at growing N: the former all-pairs
+index (`all_pairs` below), a capped candidate index (`capped_pairs`, proposed once, not exact)
+and `reports.stories.copies.near_duplicate_pairs` (exact, by prefix filtering), and checks all
+three find the same pairs.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
+import multiprocessing
+import os
 import resource
 import sys
 import tempfile
@@ -29,6 +37,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 if __package__ in (None, ""):
@@ -87,11 +96,87 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def assign_week(n: int) -> dict[str, float]:
+def _encode_to(path: str, texts: list[str]) -> None:
+    """In a child process: the sentence vectors of `texts`, saved to `path` (.npy)."""
+    import numpy as np
+
+    from reports.stories.embedding import SentenceEmbedder
+
+    np.save(path, SentenceEmbedder().encode(texts))
+
+
+def cached_vectors(texts: list[str]) -> Any:
+    """The vectors of `texts`, computed once in a child process (so this one never loads the
+    model) and kept in the temporary folder for the next run."""
+    import numpy as np
+
+    from reports.stories.embedding import MODEL_NAME
+
+    key = hashlib.sha256("\x00".join([MODEL_NAME, *texts]).encode("utf-8")).hexdigest()[:20]
+    path = Path(tempfile.gettempdir()) / f"newswatch-story-week-{key}.npy"
+    if not path.exists():
+        partial = path.with_suffix(f".{os.getpid()}.npy")
+        child = multiprocessing.get_context("spawn").Process(
+            target=_encode_to, args=(str(partial), texts)
+        )
+        child.start()
+        child.join()
+        if child.exitcode != 0:
+            raise SystemExit("computing the vectors failed")
+        partial.replace(path)
+    return np.load(path)
+
+
+def store_vectors(db: Path, now: datetime) -> None:
+    """Keep a vector for every article of the week, as ingest or an earlier run would have."""
+    from reports.select import ArticleRow
+    from reports.stories.embedding import MODEL_NAME, embedding_text
+    from store import stories as story_store
+
+    with connect(db) as con:
+        rows = [
+            ArticleRow.from_record(r)
+            for r in story_store.relevant_articles(
+                con, since=now - timedelta(days=60), until=now + timedelta(minutes=1)
+            )
+        ]
+    vectors = cached_vectors([embedding_text(r.title, r.body) for r in rows])
+    with connect(db) as con:
+        story_store.save_vectors(
+            con,
+            {r.id: vectors[k].tolist() for k, r in enumerate(rows)},
+            model=MODEL_NAME,
+            now=now,
+        )
+
+
+def dump_week(db: Path, now: datetime, out: Path) -> None:
+    """One JSON line per article of the week: its URL, its story's URL and what it copies."""
+    from store import stories as story_store
+
+    with connect(db) as con:
+        records = story_store.relevant_articles(
+            con, since=now - timedelta(days=60), until=now + timedelta(minutes=1)
+        )
+    url = {r["id"]: r["url"] for r in records}
+    lines = sorted(
+        json.dumps(
+            {
+                "url": r["url"],
+                "story": url.get(r["story_id"], r["story_id"]),
+                "copy_of": url.get(r["duplicate_of"], r["duplicate_of"]),
+            }
+        )
+        for r in records
+    )
+    out.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
+
+
+def assign_week(n: int, *, vectors: str = "none", dump: Path | None = None) -> dict[str, float]:
     from pipeline.settings import load_settings
     from pipeline.stories import assign_stories
 
-    now = datetime.now(UTC)
+    now = datetime.now(UTC).replace(microsecond=0)
     with tempfile.TemporaryDirectory() as folder:
         settings = load_settings(db=Path(folder) / "week.duckdb")
         items = week_of(n, now)
@@ -99,12 +184,17 @@ def assign_week(n: int) -> dict[str, float]:
             for i in range(0, len(items), 500):
                 batch = items[i : i + 500]
                 article_store.upsert_articles(con, batch, now=now)  # first seen: now
+        if vectors == "stored":
+            store_vectors(settings.db, now)
         before = peak_mb()
         start = time.perf_counter()
         run = assign_stories(settings, now - timedelta(days=7), now + timedelta(minutes=1))
         seconds = time.perf_counter() - start
+        if dump is not None:
+            dump_week(settings.db, now, dump)
     return {
         "articles": n,
+        "vectors": vectors,
         "considered": run.considered,
         "assigned": run.assigned,
         "copies": run.copies,
@@ -115,14 +205,31 @@ def assign_week(n: int) -> dict[str, float]:
     }
 
 
+def all_pairs(texts: Sequence[frozenset[int]]) -> dict[tuple[int, int], float]:
+    """The former `near_duplicate_pairs`, kept to compare: an inverted index that counts every pair
+    sharing any shingle, so quadratic in the texts sharing stock phrases."""
+    postings: dict[int, list[int]] = defaultdict(list)
+    for index, sh in enumerate(texts):
+        for value in sh:
+            postings[value].append(index)
+    shared: Counter[tuple[int, int]] = Counter()
+    for docs in postings.values():
+        for x in range(len(docs)):
+            for y in range(x + 1, len(docs)):
+                shared[(docs[x], docs[y])] += 1
+    return {
+        (i, j): jaccard(texts[i], texts[j])
+        for (i, j), count in shared.items()
+        if is_copy(count, len(texts[i]), len(texts[j]))
+    }
+
+
 def capped_pairs(
     texts: Sequence[frozenset[int]], *, max_postings: int = 50
 ) -> dict[tuple[int, int], float]:
-    """`near_duplicate_pairs` with a capped candidate index: shingles carried by more than
-    `max_postings` texts (stock phrases: "russia and north korea") propose no candidates; every
-    candidate pair is then checked exactly. Near-linear: at most n x shingles x max_postings
-    increments. A copy shares most of its shingles with its original, so rare ones still propose
-    it; it could only be missed if every shingle the two share is a stock phrase."""
+    """A capped candidate index, the change once proposed: shingles carried by more than
+    `max_postings` texts (stock phrases) propose no candidates; every candidate pair is then
+    checked exactly. Not exact: a copy made of stock phrases only would be missed."""
     postings: dict[int, list[int]] = defaultdict(list)
     for index, sh in enumerate(texts):
         for value in sh:
@@ -141,24 +248,29 @@ def capped_pairs(
     return pairs
 
 
+def _timed(find: Any, sets: list[frozenset[int]]) -> tuple[dict[tuple[int, int], float], float]:
+    start = time.perf_counter()
+    found = find(sets)
+    return found, time.perf_counter() - start
+
+
 def copies_only(sizes: Sequence[int]) -> list[dict[str, float]]:
     now = datetime.now(UTC)
     out = []
     for n in sizes:
         sets = [shingles(a.article.text) for a in week_of(n, now)]  # as grouping does
-        start = time.perf_counter()
-        exact = near_duplicate_pairs(sets)
-        exact_s = time.perf_counter() - start
-        start = time.perf_counter()
-        capped = capped_pairs(sets)
-        capped_s = time.perf_counter() - start
+        exact, exact_s = _timed(all_pairs, sets)
+        capped, capped_s = _timed(capped_pairs, sets)
+        prefix, prefix_s = _timed(near_duplicate_pairs, sets)
         out.append(
             {
                 "articles": n,
                 "all_pairs_s": exact_s,
                 "capped_s": capped_s,
+                "prefix_s": prefix_s,
                 "pairs": len(exact),
-                "same_pairs": float(set(exact) == set(capped)),
+                "same_pairs": float(set(exact) == set(capped) == set(prefix)),
+                "same_jaccard": float(exact == prefix),
             }
         )
     return out
@@ -169,9 +281,18 @@ if __name__ == "__main__":
     parser.add_argument("--articles", type=int, default=5000)
     parser.add_argument("--copies-only", action="store_true")
     parser.add_argument("--sizes", default="1000,2000,5000")
+    parser.add_argument(
+        "--vectors",
+        choices=("none", "stored"),
+        default="none",
+        help="none: a first run embeds every article; stored: vectors kept before, as ingest "
+        "or an earlier run leaves them (computed once in a child process, cached in the "
+        "temporary folder)",
+    )
+    parser.add_argument("--dump", type=Path, help="write every article's story and copy link")
     args = parser.parse_args()
     if args.copies_only:
         result: object = copies_only([int(s) for s in args.sizes.split(",")])
     else:
-        result = assign_week(args.articles)
+        result = assign_week(args.articles, vectors=args.vectors, dump=args.dump)
     print(json.dumps(result))

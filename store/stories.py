@@ -129,9 +129,21 @@ def save_story_assignments(
     with transaction(con):
         # Only articles still without a story: a concurrent run that placed them first wins, and a
         # stored story id never changes.
-        con.executemany(
-            "UPDATE articles SET story_id = ?, duplicate_of = ? WHERE id = ? AND story_id IS NULL",
-            [[story, duplicate, article] for article, story, duplicate in assignments],
+        # One UPDATE over the decisions unnested, not one per article.
+        con.execute(
+            """
+            UPDATE articles SET story_id = d.story_id, duplicate_of = d.duplicate_of
+            FROM (
+                SELECT unnest(?::BIGINT[]) AS id, unnest(?::BIGINT[]) AS story_id,
+                       unnest(?::BIGINT[]) AS duplicate_of
+            ) d
+            WHERE articles.id = d.id AND articles.story_id IS NULL
+            """,
+            [
+                [article for article, _, _ in assignments],
+                [story for _, story, _ in assignments],
+                [duplicate for _, _, duplicate in assignments],
+            ],
         )
         con.execute(
             """

@@ -3,15 +3,28 @@
 Word 3-shingles of the normalised text; copies when the shingle Jaccard is at least
 `DUPLICATE_JACCARD` (0.8), or when one text is almost wholly contained in the other
 (`DUPLICATE_CONTAINMENT`, 0.9: an outlet that cut the last paragraphs). Texts too short to shingle
-fall back to equal normalised titles. Exact Jaccard, with an inverted index so only pairs that
-share a shingle are ever compared (`near_duplicate_pairs`). Pure.
+fall back to equal normalised titles. Pure.
+
+`near_duplicate_pairs` is exact and near-linear, by prefix filtering. Order every shingle by how
+few texts carry it (ties by value). For a pair, call A the smaller set (a = |A| <= b = |B|) and o
+the shingles they share. A copy needs o >= 0.9 a (containment) or o / (a + b - o) >= 0.8, that is
+o >= (4/9)(a + b) >= (8/9) a (Jaccard): so o >= ceil(8a/9) either way, and here the *Jaccard*
+bound is the looser one (a = b = 100, o = 89 is a copy by Jaccard, 0.80, not by containment,
+0.89). Any ceil(8a/9) of A's shingles meet any a - ceil(8a/9) + 1 = floor(a/9) + 1 of them, so the
+first floor(a/9) + 1 of A in that order (its *prefix*) hold a shingle of B. Each text therefore
+looks up only its prefix, its rarest shingles, in the index of every shingle, and proposes the
+texts at least its size found there; each candidate is then checked exactly (`is_copy`). Stock
+phrases carried by most texts ("russia and north korea") sit at the end of the order and propose
+nothing unless a text is made of little else.
 """
 
 from __future__ import annotations
 
+import itertools
 import zlib
-from collections import Counter, defaultdict
 from collections.abc import Sequence
+
+import numpy as np
 
 from reports.stories.features import normalize_text
 
@@ -68,27 +81,59 @@ def same_title(a: str | None, b: str | None) -> bool:
     return na == nb and len(na.split()) >= MIN_TITLE_TOKENS
 
 
-def near_duplicate_pairs(
-    texts: Sequence[frozenset[int]], *, min_shared: int = 1
-) -> dict[tuple[int, int], float]:
-    """Pairs (i < j) of shingle sets that are copies, with their Jaccard.
+def prefix_length(size: int) -> int:
+    """How many of a text's rarest shingles must include one it shares with any text at least
+    its size that it copies or that copies it (see the module docstring): floor(size / 9) + 1."""
+    return size - _min_shared(size) + 1
 
-    Exact: shared shingles are counted through an inverted index, so pairs with nothing in common
-    cost nothing.
+
+def _min_shared(size: int) -> int:
+    """ceil(8 * size / 9): the fewest shingles a text of `size` shingles shares with a copy at
+    least as large (Jaccard >= 0.8 needs that many; containment >= 0.9 needs more)."""
+    return -(-8 * size // 9)
+
+
+def near_duplicate_pairs(texts: Sequence[frozenset[int]]) -> dict[tuple[int, int], float]:
+    """Pairs (i < j) of shingle sets that are copies (`is_copy`), with their Jaccard.
+
+    Exact, by prefix filtering (see the module docstring): each set looks up only its rarest
+    `prefix_length` shingles, and every pair found is checked exactly.
     """
-    postings: dict[int, list[int]] = defaultdict(list)
-    for index, sh in enumerate(texts):
-        for value in sh:
-            postings[value].append(index)
-    shared: Counter[tuple[int, int]] = Counter()
-    for docs in postings.values():
-        if len(docs) < 2:
-            continue
-        for x in range(len(docs)):
-            for y in range(x + 1, len(docs)):
-                shared[(docs[x], docs[y])] += 1
-    pairs = {}
-    for (i, j), count in shared.items():
-        if count >= min_shared and is_copy(count, len(texts[i]), len(texts[j])):
-            pairs[(i, j)] = jaccard(texts[i], texts[j])
+    sizes = np.fromiter((len(sh) for sh in texts), np.int64, count=len(texts))
+    kept = np.flatnonzero(sizes >= MIN_SHINGLES)
+    if len(kept) < 2:
+        return {}
+    values = np.fromiter(
+        itertools.chain.from_iterable(texts[i] for i in kept.tolist()),
+        np.int64,
+        count=int(sizes[kept].sum()),
+    )
+    owners = np.repeat(kept, sizes[kept])
+    # the index: every (shingle, text) sorted by shingle; a shingle's texts are one slice of it
+    order = np.argsort(values, kind="stable")
+    indexed, carriers = values[order], owners[order]
+    distinct, first, carried = np.unique(indexed, return_index=True, return_counts=True)
+    # the global order: fewest carriers first, ties by value (shingles are 32-bit)
+    rank = (carried[np.searchsorted(distinct, values)] << 32) | values
+    ends = np.cumsum(sizes[kept])
+    pairs: dict[tuple[int, int], float] = {}
+    for k, index in enumerate(kept.tolist()):
+        sh, size = texts[index], int(sizes[index])
+        own = rank[ends[k] - size : ends[k]]
+        length = prefix_length(size)
+        prefix = np.partition(own, length - 1)[:length] if length < size else own
+        slots = np.searchsorted(distinct, prefix & 0xFFFFFFFF)
+        seen: set[int] = set()
+        for at, count in zip(first[slots].tolist(), carried[slots].tolist(), strict=True):
+            for other in carriers[at : at + count].tolist():
+                if other == index or other in seen or sizes[other] < size:
+                    continue
+                seen.add(other)
+                pair = (index, other) if index < other else (other, index)
+                if pair in pairs:
+                    continue
+                other_size = int(sizes[other])
+                shared = len(sh & texts[other])
+                if is_copy(shared, size, other_size):
+                    pairs[pair] = shared / (size + other_size - shared)
     return pairs

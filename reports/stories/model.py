@@ -49,6 +49,7 @@ FEATURES = (
     "same_outlet_conflict",  # same outlet x actor_conflict: templated items about other people
 )
 MAX_GAP_DAYS = 60.0
+NEIGHBOUR_ROWS = 256  # rows of the neighbour search computed at once
 MESSAGES = "event:messages"  # the gazetteer's event kind of greetings, letters, condolences
 
 
@@ -146,6 +147,9 @@ class PairBatch:
         else:
             self.cosines = None
         self._days = np.array([p.when.timestamp() / 86400.0 for p in self.profiles])
+        self._when = self._days.tolist()
+        # each headline's actors weighed once: the denominator of `_conflict`
+        self._actors = [max(self._body.weight(p.actors), 1e-9) for p in self.profiles]
 
     def __len__(self) -> int:
         return len(self.profiles)
@@ -156,11 +160,17 @@ class PairBatch:
         n = len(self.profiles)
         if n <= max_neighbours * 4 or self.cosines is None:
             return [(i, j) for i in range(n) for j in range(i + 1, n)]
-        gap = np.abs(self._days[:, None] - self._days[None, :])
-        score = np.where(gap <= MAX_GAP_DAYS, self.cosines, -np.inf)
-        np.fill_diagonal(score, -np.inf)
-        nearest = np.argpartition(-score, max_neighbours, axis=1)[:, :max_neighbours]
-        found = {(min(i, int(j)), max(i, int(j))) for i in range(n) for j in nearest[i]}
+        days = self._days
+        found: set[tuple[int, int]] = set()
+        for start in range(0, n, NEIGHBOUR_ROWS):  # a block of rows at a time: memory
+            stop = min(start + NEIGHBOUR_ROWS, n)
+            gap = np.abs(days[start:stop, None] - days[None, :])
+            score = np.where(gap <= MAX_GAP_DAYS, self.cosines[start:stop], -np.inf)
+            score[np.arange(stop - start), np.arange(start, stop)] = -np.inf
+            nearest = np.argpartition(-score, max_neighbours, axis=1)[:, :max_neighbours]
+            for i, row in enumerate(nearest.tolist(), start):
+                found.update((i, j) if i < j else (j, i) for j in row)
+        when = days.tolist()
         by_value: dict[object, list[int]] = {}
         for i, p in enumerate(self.profiles):
             for value in (*p.quantities, *p.days):
@@ -171,31 +181,39 @@ class PairBatch:
                     (a, b)
                     for x, a in enumerate(members)
                     for b in members[x + 1 :]
-                    if gap[a, b] <= MAX_GAP_DAYS
+                    if abs(when[a] - when[b]) <= MAX_GAP_DAYS
                 )
         return sorted(found)
 
     def features(self, pairs: Sequence[tuple[int, int]]) -> np.ndarray:
         """One row of `FEATURES` per pair."""
-        out = np.zeros((len(pairs), len(FEATURES)), np.float64)
-        for row, (i, j) in enumerate(pairs):
-            out[row] = self._pair(i, j)
-        return out
+        if not pairs:
+            return np.zeros((0, len(FEATURES)), np.float64)
+        if self.cosines is not None:
+            rows, cols = zip(*pairs, strict=True)
+            cosines = self.cosines[list(rows), list(cols)].tolist()
+        else:
+            cosines = [0.0] * len(pairs)
+        pair = self._pair
+        return np.array(
+            [pair(i, j, cosine) for (i, j), cosine in zip(pairs, cosines, strict=True)],
+            np.float64,
+        )
 
-    def _pair(self, i: int, j: int) -> list[float]:
+    def _pair(self, i: int, j: int, cosine: float) -> list[float]:
         a, b = self.profiles[i], self.profiles[j]
-        gap = abs(self._days[i] - self._days[j])
+        gap = abs(self._when[i] - self._when[j])
         near = math.exp(-(gap**2) / 8.0)
-        cosine = float(self.cosines[i, j]) if self.cosines is not None else 0.0
         same_script = a.script == b.script and bool(a.script)
         kinds = len(a.kinds & b.kinds) / len(a.kinds | b.kinds) if a.kinds and b.kinds else 0.0
         words = self._words.jaccard(a.tokens, b.tokens) if same_script else 0.0
         same_outlet = float(a.outlet == b.outlet)
-        conflict = self._conflict(a, b)
+        conflict = self._conflict(i, j)
+        body = self._body
         return [
             cosine,
             self._head.jaccard(a.head_entities, b.head_entities),
-            self._body.jaccard(a.entities, b.entities),
+            body.jaccard(a.entities, b.entities),
             kinds,
             self._figures.jaccard(a.quantities, b.quantities),
             float(bool(a.days & b.days)),
@@ -211,7 +229,7 @@ class PairBatch:
             cosine * near,
             conflict,
             same_outlet * words,
-            self._body.jaccard(a.title_entities, b.title_entities),
+            body.jaccard(a.title_entities, b.title_entities),
             same_outlet * conflict,
         ]
 
@@ -228,11 +246,12 @@ class PairBatch:
         people_b = {e for e in b.actors if e.startswith("person:")}
         return bool(people_a - b.entities) and bool(people_b - a.entities)
 
-    def _conflict(self, a: ArticleProfile, b: ArticleProfile) -> float:
+    def _conflict(self, i: int, j: int) -> float:
         """How much of each headline's actors the other text never names (the smaller share)."""
+        a, b = self.profiles[i], self.profiles[j]
         if not a.actors or not b.actors:
             return 0.0
-        rarity = self._body
-        only_a = rarity.weight(a.actors - b.entities) / max(rarity.weight(a.actors), 1e-9)
-        only_b = rarity.weight(b.actors - a.entities) / max(rarity.weight(b.actors), 1e-9)
+        weight = self._body.weight
+        only_a = weight(a.actors - b.entities) / self._actors[i]
+        only_b = weight(b.actors - a.entities) / self._actors[j]
         return min(only_a, only_b)

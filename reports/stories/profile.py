@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import repeat
 
 import numpy as np
 
@@ -105,8 +106,7 @@ class Rarity:
         )
 
     def weight(self, items: frozenset[object]) -> float:
-        idf, default = self.idf, self.default
-        return sum(idf.get(x, default) for x in items)
+        return sum(map(self.idf.get, items, repeat(self.default)))
 
     def jaccard(self, a: frozenset[object], b: frozenset[object]) -> float:
         """IDF-weighted Jaccard of two sets (0 when either is empty)."""
@@ -115,7 +115,7 @@ class Rarity:
         inter = a & b
         if not inter:
             return 0.0
-        idf, default = self.idf, self.default
-        shared = sum(idf.get(x, default) for x in inter)
-        union = sum(idf.get(x, default) for x in a | b)
+        get, default = self.idf.get, repeat(self.default)
+        shared = sum(map(get, inter, default))
+        union = sum(map(get, a | b, default))
         return shared / union if union > 0 else 0.0

@@ -11,10 +11,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reports.stories.copies import (
+    DUPLICATE_CONTAINMENT,
     DUPLICATE_JACCARD,
+    MIN_SHINGLES,
     is_copy,
     jaccard,
     near_duplicate_pairs,
+    prefix_length,
     same_title,
     shingles,
 )
@@ -126,6 +129,90 @@ def test_inverted_index_finds_exactly_the_brute_force_copies(texts: list[str]) -
         if is_copy(len(sets[i] & sets[j]), len(sets[i]), len(sets[j]))
     }
     assert set(near_duplicate_pairs(sets)) == expected
+
+
+def all_pairs(sets: list[frozenset[int]]) -> dict[tuple[int, int], float]:
+    """Every pair checked: what `near_duplicate_pairs` must return."""
+    return {
+        (i, j): jaccard(sets[i], sets[j])
+        for i, j in itertools.combinations(range(len(sets)), 2)
+        if is_copy(len(sets[i] & sets[j]), len(sets[i]), len(sets[j]))
+    }
+
+
+@st.composite
+def near_copies(draw: st.DrawFn) -> list[frozenset[int]]:
+    """A few originals over a small vocabulary (so stock values are carried by most sets), and
+    edits of them that land on both sides of the thresholds: values dropped, values added, a cut
+    (the first part only), a text inside a longer one."""
+    stock = list(range(8))  # carried by many sets, as "russia and north korea" is
+    originals = [
+        frozenset(draw(st.lists(st.integers(0, 400), min_size=0, max_size=90)))
+        | frozenset(draw(st.lists(st.sampled_from(stock), max_size=8)))
+        for _ in range(draw(st.integers(1, 4)))
+    ]
+    sets = list(originals)
+    for _ in range(draw(st.integers(1, 8))):
+        base = sorted(draw(st.sampled_from(sets)))
+        kind = draw(st.sampled_from(("edit", "cut", "inside")))
+        if kind == "edit":
+            dropped = draw(st.integers(0, max(len(base) // 6, 1)))
+            kept = draw(st.permutations(base))[dropped:] if base else []
+            added = draw(st.lists(st.integers(1000, 1400), max_size=max(len(base) // 6, 1)))
+            sets.append(frozenset(kept) | frozenset(added))
+        elif kind == "cut":
+            sets.append(frozenset(base[: draw(st.integers(0, len(base)))]))
+        else:
+            sets.append(frozenset(base) | frozenset(range(2000, 2000 + draw(st.integers(0, 300)))))
+    return draw(st.permutations(sets))
+
+
+@settings(max_examples=300, deadline=None)
+@given(sets=near_copies())
+def test_prefix_filter_finds_exactly_the_pairs_of_checking_every_pair(
+    sets: list[frozenset[int]],
+) -> None:
+    assert near_duplicate_pairs(sets) == all_pairs(sets)
+
+
+def _pair(size_a: int, size_b: int, shared: int) -> list[frozenset[int]]:
+    """Two sets of these sizes sharing `shared` values; each one's own values are carried by it
+    alone, so they come first in the rarity order, before every shared one."""
+    common = set(range(shared))
+    return [
+        frozenset(common | set(range(10_000, 10_000 + size_a - shared))),
+        frozenset(common | set(range(20_000, 20_000 + size_b - shared))),
+    ]
+
+
+def test_copy_thresholds_are_found_exactly_at_the_boundary() -> None:
+    # Jaccard exactly 0.8 (80 / 100), containment 0.89: a copy, found.
+    assert near_duplicate_pairs(_pair(90, 90, 80)) == {(0, 1): DUPLICATE_JACCARD}
+    assert near_duplicate_pairs(_pair(90, 90, 79)) == {}  # 79 / 101
+    # Containment exactly 0.9 of the smaller set, Jaccard far below: a copy, found.
+    assert DUPLICATE_CONTAINMENT == 18 / 20
+    assert set(near_duplicate_pairs(_pair(20, 300, 18))) == {(0, 1)}
+    assert set(near_duplicate_pairs(_pair(300, 20, 18))) == {(0, 1)}
+    assert near_duplicate_pairs(_pair(20, 300, 17)) == {}
+    # A copy by Jaccard alone whose shared values all come after ceil(0.1 * 100) + 1 = 11 of the
+    # smaller set's own: a prefix that short would miss it; floor(100 / 9) + 1 = 12 does not.
+    assert is_copy(89, 100, 100) and DUPLICATE_CONTAINMENT > 89 / 100
+    assert prefix_length(100) == 12 == 100 - 89 + 1
+    assert set(near_duplicate_pairs(_pair(100, 100, 89))) == {(0, 1)}
+    # Sets below MIN_SHINGLES are never copies, however alike.
+    small = frozenset(range(MIN_SHINGLES - 1))
+    assert near_duplicate_pairs([small, small | {99}]) == {}
+    assert set(near_duplicate_pairs(_pair(MIN_SHINGLES, MIN_SHINGLES, MIN_SHINGLES))) == {(0, 1)}
+
+
+def test_prefix_length_is_the_least_that_is_exact() -> None:
+    # For each size a, the fewest values a copy at least as large can share is ceil(8a / 9) (the
+    # Jaccard bound with b = a); a prefix one shorter misses such a pair.
+    for a in range(MIN_SHINGLES, 400):
+        fewest = min(
+            next(o for o in range(a + 1) if is_copy(o, a, b)) for b in (a, a + 1, 2 * a, 10 * a)
+        )
+        assert prefix_length(a) == a - fewest + 1, a
 
 
 @settings(max_examples=60, deadline=None)
