@@ -3,7 +3,10 @@
 `decode_html` tries, in order: a byte-order mark; strict UTF-8; the HTTP charset; the `<meta>`
 charset; statistical detection (charset_normalizer through trafilatura); finally the declared or
 windows-1252 encoding with replacement characters. Declared labels are mapped the way browsers
-map them (WHATWG Encoding Standard). Pure; never raises on bad bytes.
+map them (WHATWG Encoding Standard). Pure; `decode_html` never raises on bad bytes. `page_source`
+is the step before the parser: the body decoded, cut to a cap, refused (`NotAPage`) when empty or
+binary, by checks that cost little on a large page (no copy of it for the emptiness test, a regex
+count of control characters in its first 8 KB).
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import codecs
 import logging
 import re
+import zlib
 from typing import Final
 
 from trafilatura.utils import detect_encoding
@@ -125,3 +129,53 @@ def _strict_decode(data: bytes, encoding: str) -> str | None:
         return None
     except LookupError:
         return None
+
+
+class NotAPage(ValueError):
+    """The body is no HTML page (empty, binary, a corrupt gzip); the message says which."""
+
+
+_GZIP_MAGIC: Final = b"\x1f\x8b"
+_BINARY_MAGIC: Final = {
+    b"%PDF-": "a PDF document",
+    b"\x89PNG": "a PNG image",
+    b"GIF8": "a GIF image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"PK\x03\x04": "a ZIP archive",
+    b"RIFF": "a RIFF (WebP/WAV/AVI) file",
+}
+# control characters other than tab, line feed, form feed and carriage return; U+FFFD
+_CONTROL: Final = re.compile("[\x01-\x08\x0b\x0e-\x1f\ufffd]")
+
+
+def page_source(html: bytes | str, content_type: str | None, cap: int) -> str:
+    """The page as a str without NUL characters, cut to its first `cap` bytes (or characters,
+    if given a str); raises `NotAPage` for an empty or binary body. A gzip body served without
+    Content-Encoding is inflated (to at most `cap + 1` bytes) first."""
+    if isinstance(html, str):
+        text = html[:cap]
+    else:
+        data = html
+        if data.startswith(_GZIP_MAGIC):
+            inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            try:
+                data = inflater.decompress(data, cap + 1)
+            except zlib.error as exc:
+                raise NotAPage(f"corrupt gzip body: {exc}") from exc
+        for magic, what in _BINARY_MAGIC.items():
+            if data.startswith(magic):
+                raise NotAPage(f"not an HTML page ({what})")
+        text, _ = decode_html(data[:cap], content_type)
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    if not text or text.isspace():  # not .strip(): it would copy the whole page
+        raise NotAPage("empty page")
+    if _looks_binary(text):
+        raise NotAPage("not an HTML page (binary data)")
+    return text
+
+
+def _looks_binary(text: str) -> bool:
+    """Control characters (other than whitespace) in more than 5% of the first 8 KB."""
+    head = text[:8192]
+    return len(_CONTROL.findall(head)) > 0.05 * len(head)

@@ -6,13 +6,20 @@ the page is unusable. Every outcome is a value with a status and a readable reas
 empty or binary page never raises.
 
     bytes --decode_html--> str (at most max_html_bytes) --trafilatura.load_html--> tree
-        tree --extract_metadata--> title (site name suffix removed), author, site, description,
-                                   date (htmldate, original date, markup and URL only)
-        tree --bare_extraction(favor_precision)--> text
-             (text short? a balanced pass too; kept if the precision pass lost most of it)
+        tree --page_metadata--> title (site name suffix removed), author, site, description,
+                                date (htmldate, original date, markup and URL only)
+        tree --bare_extraction(favor_precision, fast)--> text
+             (text short? a favor_recall pass too; kept if the precision pass lost most of it)
         text --clean_text--> text without the title line, "Related:"/"Read more:" link lines,
                              trailing "Comments"/"Tags"/newsletter lines
-        text + paywall signals + feed entry --> status
+        text + paywall signals (short texts only) + feed entry --> status
+
+Cost: each step is paid only where it pays for itself (profile and figures in
+docs/benchmarks/extraction.md). Both trafilatura passes are `fast` (no readability/jusText
+comparison, a fifth of trafilatura's time); the second pass runs only for texts under
+`retry_below_chars`; trafilatura's options are built once per settings; metadata skips
+categories, tags and licence; the language is identified from the first `language_sample_chars`
+of the text; the paywall scan runs for short texts only, its costly half only when it decides.
 
 Status, in order of precedence:
 
@@ -34,8 +41,8 @@ either does htmldate search the page text (`extensive_date_search`), whose weake
 alone. The result is never after `now`.
 
 Language: trafilatura only sets a language when asked to filter on one, which this module never
-does, so in practice it comes from py3langid on the extracted text (at least
-`min_language_chars`), else from the page's declared language (`<html lang>`,
+does, so in practice it comes from py3langid on the extracted text (its first
+`language_sample_chars`, when they hold at least `min_language_chars`), else from the page's declared language (`<html lang>`,
 `content-language`, `og:locale`), else py3langid on whatever short text there is, else the feed's.
 
 Where the parts live: decoding the page's bytes (`decode_html`, re-exported here) in
@@ -44,31 +51,37 @@ clean-up in `extract.article.clean`; the paywall signals and the teaser clean-up
 `extract.article.paywall`.
 
 The settings were chosen by measurement on the Zyte article-extraction benchmark:
-`python -m bench.extraction`, figures in docs/benchmarks/extraction.md.
+`.venv/bin/python -m bench.extraction`, figures in docs/benchmarks/extraction.md.
 """
 
 from __future__ import annotations
 
 import logging
-import zlib
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from typing import Final
 
 import trafilatura
 from lxml.html import HtmlElement
+from trafilatura.settings import Extractor
 
 from extract.article.clean import clean_text
-from extract.article.encoding import decode_html
+from extract.article.encoding import NotAPage, decode_html, page_source
 from extract.article.metadata import (
     clean_field,
     declared_language,
     detect_language,
     page_date,
+    page_metadata,
     published_at_of,
     strip_site_suffix,
 )
-from extract.article.paywall import paywall_signals, strip_paywall_lines
+from extract.article.paywall import (
+    strip_paywall_lines,
+    strong_paywall_signals,
+    weak_paywall_signals,
+)
 from extract.models import ExtractedArticle, ExtractionStatus, FeedEntry
 
 __all__ = [
@@ -93,11 +106,13 @@ class ExtractionSettings:
     include_comments: bool = False
     include_tables: bool = True
     deduplicate: bool = False  # trafilatura's cache is process-wide: results would depend on order
-    fast: bool = False  # True skips trafilatura's readability/jusText fallbacks
+    fast: bool = True  # True skips trafilatura's readability/jusText fallbacks
     extensive_date_search: bool = True  # htmldate's text-pattern search when markup has no date
     # own steps
-    balanced_retry_below_chars: int = 1000  # precision text shorter than this: balanced pass too
-    balanced_retry_ratio: float = 0.2  # keep the balanced text if precision kept less than this
+    retry_below_chars: int = 1000  # precision text shorter than this: a second pass too
+    retry_ratio: float = 0.2  # keep the second pass's text if precision kept less than this
+    retry_favor_recall: bool = True  # the second pass favours recall (False: balanced)
+    retry_fast: bool = True  # the second pass skips the fallbacks too
     clean_text: bool = True  # drop the title line, cross-link lines and trailing chrome lines
     # limits
     max_html_bytes: int = 4_000_000  # bytes handed to the parser; the rest is cut off
@@ -107,14 +122,15 @@ class ExtractionSettings:
     feed_content_min_chars: int = 1000  # feed content this long is taken as the full text
     teaser_max_chars: int = 1500  # a page text this short with paywall signals is a teaser
     min_language_chars: int = 200  # shorter texts: the page's declared language wins
+    language_sample_chars: int = 1000  # the language is identified from this much of the text
 
     def __post_init__(self) -> None:
         if self.favor_precision and self.favor_recall:
             raise ValueError("favor_precision and favor_recall are mutually exclusive")
         if self.max_html_bytes <= 0 or self.max_text_chars <= 0:
             raise ValueError("max_html_bytes and max_text_chars must be positive")
-        if not 0.0 <= self.balanced_retry_ratio <= 1.0:
-            raise ValueError("balanced_retry_ratio must be between 0 and 1")
+        if not 0.0 <= self.retry_ratio <= 1.0:
+            raise ValueError("retry_ratio must be between 0 and 1")
 
 
 DEFAULT: Final = ExtractionSettings()
@@ -192,21 +208,11 @@ class _Page:
     site_name: str | None
     description: str | None
     language: str | None  # as trafilatura gave it (never, with these options) or detected
-    declared_language: str | None
-    paywall_strong: tuple[str, ...]  # JSON-LD not free; a paywall phrase in the text
-    paywall_weak: tuple[str, ...]  # paywall CSS classes; a paywall phrase elsewhere in the page
     problem: str | None  # why the text is empty, when it is
+    tree: HtmlElement  # the parsed page and its markup, for the checks only some pages need:
+    source: str  # paywall signals, the declared language
 
 
-_GZIP_MAGIC: Final = b"\x1f\x8b"
-_BINARY_MAGIC: Final = {
-    b"%PDF-": "a PDF document",
-    b"\x89PNG": "a PNG image",
-    b"GIF8": "a GIF image",
-    b"\xff\xd8\xff": "a JPEG image",
-    b"PK\x03\x04": "a ZIP archive",
-    b"RIFF": "a RIFF (WebP/WAV/AVI) file",
-}
 _NOT_HTML_TYPES: Final = (
     "image/",
     "audio/",
@@ -231,11 +237,10 @@ def _parse_page(
     mime = (content_type or "").split(";")[0].strip().lower()
     if mime.startswith(_NOT_HTML_TYPES):
         raise _PageRejected(f"not an HTML page (Content-Type {mime})")
-    source = _to_text(html, content_type, settings.max_html_bytes)
-    if not source.strip():
-        raise _PageRejected("empty page")
-    if _looks_binary(source):
-        raise _PageRejected("not an HTML page (binary data)")
+    try:
+        source = page_source(html, content_type, settings.max_html_bytes)
+    except NotAPage as exc:
+        raise _PageRejected(str(exc)) from exc
     try:
         tree = trafilatura.load_html(source)
     except Exception as exc:  # item failure: recorded with its reason
@@ -243,11 +248,11 @@ def _parse_page(
     if tree is None or len(tree) == 0:
         raise _PageRejected("not an HTML document (the parser found no elements)")
     try:
-        meta = trafilatura.extract_metadata(
+        meta = page_metadata(
             tree,
-            default_url=url,
+            url,
             # markup and URL only, and no upper bound: a future date is seen, then refused
-            date_config={
+            {
                 "original_date": True,
                 "extensive_search": False,
                 "max_date": (now + timedelta(days=3660)).strftime("%Y-%m-%d"),
@@ -256,7 +261,7 @@ def _parse_page(
         published = page_date(
             meta.date, meta.url or url, tree, now, entry, extensive=settings.extensive_date_search
         )
-        text, problem, language = _extract_text(tree, url, settings)
+        text, problem, language = _extract_text(tree, settings)
     except Exception as exc:  # item failure: recorded with its reason
         log.warning("extraction failed for %s", url, exc_info=True)
         raise _PageRejected(f"extraction error: {type(exc).__name__}: {exc}"[:300]) from exc
@@ -267,11 +272,6 @@ def _parse_page(
     if len(text) > settings.max_text_chars:
         cut = text.rfind("\n", 0, settings.max_text_chars)
         text = text[: cut if cut > 0 else settings.max_text_chars]
-    # paywall signals only matter for short texts, and scanning a page costs time
-    strong: tuple[str, ...] = ()
-    weak: tuple[str, ...] = ()
-    if len(text) < max(settings.teaser_max_chars, len(_feed_text(entry) or "")):
-        strong, weak = paywall_signals(tree, source, text)
     return _Page(
         text=text,
         title=title,
@@ -280,65 +280,55 @@ def _parse_page(
         site_name=site_name,
         description=clean_field(meta.description),
         language=language,
-        declared_language=declared_language(tree),
-        paywall_strong=strong,
-        paywall_weak=weak,
         problem=problem,
+        tree=tree,
+        source=source,
     )
 
 
-def _to_text(html: bytes | str, content_type: str | None, cap: int) -> str:
-    """The page as a str, cut to its first `cap` bytes (or characters, if given a str)."""
-    if isinstance(html, str):
-        return html[:cap].replace("\x00", "")
-    data = html
-    if data.startswith(_GZIP_MAGIC):  # a .gz body served without Content-Encoding
-        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        try:
-            data = inflater.decompress(data, cap + 1)
-        except zlib.error as exc:
-            raise _PageRejected(f"corrupt gzip body: {exc}") from exc
-    for magic, what in _BINARY_MAGIC.items():
-        if data.startswith(magic):
-            raise _PageRejected(f"not an HTML page ({what})")
-    text, _ = decode_html(data[:cap], content_type)
-    return text.replace("\x00", "")
-
-
-def _looks_binary(text: str) -> bool:
-    """Control characters (other than whitespace) in more than 5% of the first 8 KB."""
-    head = text[:8192]
-    controls = sum(1 for ch in head if ch < " " and ch not in "\t\n\r\f") + head.count("\ufffd")
-    return controls > 0.05 * len(head)
-
-
 def _extract_text(
-    tree: HtmlElement, url: str, settings: ExtractionSettings
+    tree: HtmlElement, settings: ExtractionSettings
 ) -> tuple[str, str | None, str | None]:
     """(text, why it is empty, trafilatura's language) from one or two trafilatura passes."""
-    text, language = _trafilatura_text(tree, url, settings, settings.favor_precision)
-    if settings.favor_precision and len(text) < settings.balanced_retry_below_chars:
-        balanced, balanced_language = _trafilatura_text(tree, url, settings, precision=False)
-        if len(text) < settings.balanced_retry_ratio * len(balanced):
-            text, language = balanced, balanced_language
+    first, second = _trafilatura_options(settings)
+    text, language = _trafilatura_text(tree, first)
+    if second is not None and len(text) < settings.retry_below_chars:
+        retried, retried_language = _trafilatura_text(tree, second)
+        if len(text) < settings.retry_ratio * len(retried):
+            text, language = retried, retried_language
     problem = None if text else "trafilatura found no article text"
     return text, problem, language
 
 
-def _trafilatura_text(
-    tree: HtmlElement, url: str, settings: ExtractionSettings, precision: bool
-) -> tuple[str, str | None]:
-    document = trafilatura.bare_extraction(
-        tree,  # bare_extraction works on a copy of a tree it is given
-        url=url,
-        fast=settings.fast,
-        favor_precision=precision,
-        favor_recall=settings.favor_recall,
-        include_comments=settings.include_comments,
-        include_tables=settings.include_tables,
-        deduplicate=settings.deduplicate,
-        with_metadata=False,
+@lru_cache(maxsize=16)
+def _trafilatura_options(settings: ExtractionSettings) -> tuple[Extractor, Extractor | None]:
+    """trafilatura's options for the first pass and the retry (None: no retry), built once per
+    settings: building them reads trafilatura's config each time. They carry no URL, which with
+    links and images left out only names the page in trafilatura's own log lines."""
+
+    def options(*, fast: bool, precision: bool, recall: bool) -> Extractor:
+        return Extractor(
+            output_format="python",
+            fast=fast,
+            precision=precision,
+            recall=recall,
+            comments=settings.include_comments,
+            tables=settings.include_tables,
+            dedup=settings.deduplicate,
+        )
+
+    first = options(
+        fast=settings.fast, precision=settings.favor_precision, recall=settings.favor_recall
     )
+    if not settings.favor_precision or settings.retry_below_chars <= 0:
+        return first, None
+    second = options(fast=settings.retry_fast, precision=False, recall=settings.retry_favor_recall)
+    return first, second
+
+
+def _trafilatura_text(tree: HtmlElement, options: Extractor) -> tuple[str, str | None]:
+    # bare_extraction works on a copy of a tree it is given
+    document = trafilatura.bare_extraction(tree, options=options)
     if document is None or isinstance(document, dict):
         return "", None
     text = (document.text or "").strip()
@@ -360,9 +350,15 @@ def _judge(
     less_than_feed = feed_text is not None and len(text) < len(feed_text)
     short = len(text) < settings.teaser_max_chars or less_than_feed
     cut_off = text.rstrip().endswith(("...", "\u2026"))
-    teaser = short and bool(
-        page.paywall_strong or (page.paywall_weak and (less_than_feed or cut_off))
-    )
+    # paywall signals only matter for short texts; the weak ones, whose scan of the whole page
+    # costs most, only when they would decide (or name the signals of a teaser)
+    strong: tuple[str, ...] = ()
+    weak: tuple[str, ...] = ()
+    if short:
+        strong = strong_paywall_signals(page.tree, text)
+        if strong or less_than_feed or cut_off:
+            weak = weak_paywall_signals(page.tree, page.source, text)
+    teaser = bool(strong or (weak and (less_than_feed or cut_off)))
     problem = page.problem
     if problem is None and len(text) < settings.min_text_chars:
         problem = f"the page gave only {len(text)} characters of text"
@@ -382,7 +378,7 @@ def _judge(
         )
         return result(feed_full, ExtractionStatus.FEED_CONTENT, f"{why}; kept the feed's full text")
     if teaser:
-        signals = ", ".join(page.paywall_strong + page.paywall_weak)
+        signals = ", ".join(strong + weak)
         teaser_text = strip_paywall_lines(text)
         if feed_text and len(feed_text) >= len(teaser_text):
             kept, whose = feed_text, "the feed's summary"
@@ -410,7 +406,11 @@ def _article(
     settings: ExtractionSettings,
 ) -> ExtractedArticle:
     language = page.language or detect_language(
-        text or "", page.declared_language, entry, settings.min_language_chars
+        text or "",
+        lambda: declared_language(page.tree),
+        entry,
+        min_chars=settings.min_language_chars,
+        sample_chars=settings.language_sample_chars,
     )
     return ExtractedArticle(
         url=url,
@@ -473,11 +473,3 @@ def _full_content(entry: FeedEntry | None, minimum: int) -> str | None:
     """The feed's content if it is long enough to be the whole article."""
     content = (entry.content or "").strip() if entry else ""
     return content if len(content) >= minimum else None
-
-
-# ---------------------------------------------------------------------------------------------
-# text clean-up
-
-
-# ---------------------------------------------------------------------------------------------
-# dates and language

@@ -1,6 +1,7 @@
 """Paywall signals on an article page, and a teaser without its sales pitch.
 
-`paywall_signals` names what a page shows, split by how much it says:
+`strong_paywall_signals` and `weak_paywall_signals` name what a page shows, split by how much it
+says (the weak half is the costly one, so a caller asks for it only when it would decide):
 
 - strong: JSON-LD or microdata `isAccessibleForFree: false`; a paywall phrase ("subscribe to
   continue reading", "for subscribers only"...) in the extracted text;
@@ -43,17 +44,9 @@ _PAYWALL_PHRASE: Final = re.compile(
 _JSON_LD_XPATH: Final = '//script[@type="application/ld+json"]/text()'
 
 
-def paywall_signals(
-    tree: HtmlElement, source: str, text: str
-) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Readable names of the page's paywall signals: (strong, weak).
-
-    Strong: JSON-LD or microdata `isAccessibleForFree: false`; a paywall phrase in the extracted
-    text. Weak, because many free articles carry them too (metered sites mark every page): paywall
-    CSS class or id names; a paywall phrase elsewhere in the page.
-    """
+def strong_paywall_signals(tree: HtmlElement, text: str) -> tuple[str, ...]:
+    """JSON-LD or microdata `isAccessibleForFree: false`; a paywall phrase in the text."""
     strong: list[str] = []
-    weak: list[str] = []
     if _json_ld_not_free(tree) or tree.xpath(
         '//*[@itemprop="isAccessibleForFree"][translate(@content,"FALSE","false")="false"]'
     ):
@@ -61,13 +54,21 @@ def paywall_signals(
     in_text = _PAYWALL_PHRASE.search(text)
     if in_text:
         strong.append(f"'{in_text.group(0).lower()}' in the text")
+    return tuple(strong)
+
+
+def weak_paywall_signals(tree: HtmlElement, source: str, text: str) -> tuple[str, ...]:
+    """Paywall CSS class or id names; a paywall phrase in the page (looked for only when the
+    text has none: it would be the same phrase). The costly half: every class and id of the
+    page, and the whole markup near subscription keywords."""
+    weak: list[str] = []
     markup = _PAYWALL_CLASS.search(" ".join(str(v) for v in tree.xpath("//@class | //@id")))
     if markup:
         weak.append(f"paywall markup '{markup.group(0).strip(' _-')}'")
-    in_page = None if in_text else _find_paywall_phrase(source)
+    in_page = None if _PAYWALL_PHRASE.search(text) else _find_paywall_phrase(source)
     if in_page:
         weak.append(f"'{in_page}' in the page")
-    return tuple(strong), tuple(weak)
+    return tuple(weak)
 
 
 _PHRASE_KEYWORDS: Final = ("subscri", "member", "unlock", "log in", "rest of this")
