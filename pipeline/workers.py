@@ -176,6 +176,7 @@ def article_workers(settings: Settings) -> ArticleWorkers | None:
         return None
     key = (str(settings.gazetteer), count)
     if key not in _shared:
+        log.info("extracting and judging pages on %d worker processes", count)
         _shared[key] = ArticleWorkers(settings.gazetteer, count)
         atexit.register(_shared[key].close)
     return _shared[key]
