@@ -7,6 +7,10 @@
     -> per batch: fetch-pages -> process-articles -> store-articles
     -> assign-stories (when new relevant articles came in)
 
+The pages of batch n + 1 are fetched (in a thread) while batch n is extracted and stored, so the
+extraction workers do not wait on the network, with at most two batches' pages in memory; the
+records stored are the ones the strict sequence stores.
+
 The `poll-feeds` flow passes its Prefect tasks (one-line wrappers over `pipeline.ingest`), so runs
 show task by task in the UI; `newswatch poll` with no Prefect server to report to passes the plain
 steps and pays no orchestration (`flows.local_api`). Either way the sequence is this one.
@@ -16,6 +20,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextvars import copy_context
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -76,6 +82,29 @@ class PollSteps:
     )
 
 
+def _fetch_next(
+    fetcher: ThreadPoolExecutor,
+    steps: PollSteps,
+    settings: Settings,
+    pending: Sequence[list[FeedEntry]],
+    n: int,
+    *,
+    before: Sequence[FeedEntry],
+) -> Future[list[PageFetch]]:
+    """Start fetching the pages of batch `n` while batch `n - 1` (`before`) is extracted and
+    stored: at most two batches in flight. Entries whose canonical URL is in `before` are left
+    out, as they would be were `before` stored already (its articles are stored under those
+    URLs; the store links such entries). The step runs in the caller's context, so a Prefect
+    task there is a task of the caller's flow run."""
+    if n >= len(pending):
+        done: Future[list[PageFetch]] = Future()
+        done.set_result([])
+        return done
+    taken = {e.canonical_url for e in before if e.url and e.canonical_url}
+    entries = [e for e in pending[n] if e.canonical_url not in taken]
+    return fetcher.submit(copy_context().run, steps.fetch_pages, settings, entries)
+
+
 def run_poll(
     settings: Settings, *, force: bool, run_id: str, steps: PollSteps | None = None
 ) -> ingest.PollSummary:
@@ -99,10 +128,14 @@ def _run_poll(
     record = steps.record_poll(settings, targets, results, run_id)
     sources = {f.url: f.source for f in targets}
     batches: Sequence[ingest.StoredBatch] = []
-    for batch in ingest.batched(record.pending, settings.page_batch_size):
-        pages = steps.fetch_pages(settings, batch)
-        processed = steps.process_articles(settings, batch, pages, sources)
-        batches = [*batches, steps.store_articles(settings, batch, processed, run_id)]
+    pending = ingest.batched(record.pending, settings.page_batch_size)
+    with ThreadPoolExecutor(1, thread_name_prefix="fetch-pages") as fetcher:
+        fetching = _fetch_next(fetcher, steps, settings, pending, 0, before=[])
+        for n, batch in enumerate(pending):
+            pages = fetching.result()
+            fetching = _fetch_next(fetcher, steps, settings, pending, n + 1, before=batch)
+            processed = steps.process_articles(settings, batch, pages, sources)
+            batches = [*batches, steps.store_articles(settings, batch, processed, run_id)]
     if any(b.relevant for b in batches):  # new relevant articles join their stories at once
         now = utcnow()
         steps.assign_stories(settings, now - timedelta(days=1), now + timedelta(minutes=1))
