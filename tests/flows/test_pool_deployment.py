@@ -96,6 +96,17 @@ def test_a_deployment_run_with_two_extraction_workers_stores_what_one_process_st
     messages = [entry["message"] for entry in logs]
     assert "extracting and judging pages on 2 worker processes" in messages, messages
 
+    # the pages fetched during extraction (pipeline.poll) are task runs of this flow run
+    task_runs = server.post(
+        "/task_runs/filter", {"flow_runs": {"id": {"any_": [run["id"]]}}, "limit": 200}
+    )
+    names = {t["name"].rsplit("-", 1)[0]: t["state_type"] for t in task_runs}
+    assert {n: names.get(n) for n in ("fetch-pages", "process-articles", "store-articles")} == {
+        "fetch-pages": "COMPLETED",
+        "process-articles": "COMPLETED",
+        "store-articles": "COMPLETED",
+    }, names
+
     settings = load_settings(
         db=alone_db, feeds=feeds, allow_private_networks=True, extract_workers=1
     )
