@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.throughput                 # writes docs/benchmarks.md
     .venv/bin/python -m bench.throughput --copies 1 --no-write
+    .venv/bin/python -m bench.throughput --only-pool --rounds 5   # extraction: 1 against N workers
 
 A local site on 127.0.0.1 (`testkit.localsite`) serves ten RSS feeds whose items link to the real
 news pages of the Zyte article-extraction benchmark (181 pages, `--copies` times under distinct
@@ -315,8 +316,11 @@ def parallel_ceiling(workers: int) -> float:
     return times[0] / times[1]
 
 
-def pool_section(pages: list[tuple[str, bytes]], copies: int) -> Section:
-    """`pipeline.ingest.process_articles` over the same pages: one process against the pool."""
+def pool_section(pages: list[tuple[str, bytes]], copies: int, rounds: int = 3) -> Section:
+    """`pipeline.ingest.process_articles` over the same pages: one process against the pool,
+    in A/B pairs (1 worker, then one per core, `rounds` times), both kept warm."""
+    from statistics import median
+
     from extract.models import FeedEntry, PageFetch
     from pipeline import ingest
     from pipeline.settings import load_settings
@@ -330,29 +334,36 @@ def pool_section(pages: list[tuple[str, bytes]], copies: int) -> Section:
                           page_id, None, None, None, None)
             )  # fmt: skip
             fetched.append(PageFetch(url, url, 200, body, "text/html; charset=utf-8"))
-    rows = []
-    results = {}
-    for workers in (1, os.cpu_count() or 1):
-        settings = load_settings(extract_workers=workers)
-        ingest.process_articles(settings, entries[:8], fetched[:8])  # warm: workers, term data
-        start = time.perf_counter()
-        for i in range(0, len(entries), 100):  # the poll's batches
-            results[workers] = ingest.process_articles(
-                settings, entries[i : i + 100], fetched[i : i + 100]
-            )
-        rows.append((workers, time.perf_counter() - start))
-    one = rows[0][1]
-    ceiling = parallel_ceiling(os.cpu_count() or 1)
+    cores = os.cpu_count() or 1
+    counts = (1, cores)
+    settings = {w: load_settings(extract_workers=w) for w in counts}
+    for w in counts:  # warm: workers started, term data loaded
+        ingest.process_articles(settings[w], entries[:8], fetched[:8])
+    times: dict[int, list[float]] = {w: [] for w in counts}
+    for _round in range(rounds):
+        for w in counts:
+            start = time.perf_counter()
+            for i in range(0, len(entries), 100):  # the poll's batches
+                ingest.process_articles(settings[w], entries[i : i + 100], fetched[i : i + 100])
+            times[w].append(time.perf_counter() - start)
+    ratios = [a / b for a, b in zip(times[1], times[cores], strict=True)]
+    ceiling = parallel_ceiling(cores)
     lines = [
         f"`pipeline.ingest.process_articles` (extract + judge) over the {len(entries)} pages in "
         "batches of 100, in this process, warm; `NEWSWATCH_EXTRACT_WORKERS` 1 (in-process) "
-        "against one worker per core:",
+        f"against one worker per core, in {rounds} A/B pairs (medians):",
         "",
         "| workers | seconds | pages/s | against one process |",
         "|---:|---:|---:|---:|",
-        *(f"| {w} | {t:.1f} | {len(entries) / t:.0f} | {one / t:.2f} × |" for w, t in rows),
+        *(
+            f"| {w} | {median(times[w]):.1f} | {len(entries) / median(times[w]):.0f} | "
+            f"{median(times[1]) / median(times[w]):.2f} × |"
+            for w in counts
+        ),
         "",
-        f"The ceiling on this machine during the run: a pure-Python loop in {os.cpu_count()} "
+        f"Pair by pair, one process over the pool: {', '.join(f'{r:.2f}' for r in ratios)} "
+        f"(median **{median(ratios):.2f} ×**).",
+        f"The ceiling on this machine during the run: a pure-Python loop in {cores} "
         f"processes ran **{ceiling:.2f} ×** as fast as in one (`parallel_ceiling`; 2.0 on two "
         "idle cores). The pool can only beat one process by what the machine has to spare.",
     ]
@@ -462,15 +473,25 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--story-articles", type=int, default=5000, help="articles of the story week (0: skip)"
     )
+    parser.add_argument(
+        "--only-pool",
+        action="store_true",
+        help="only the pool section (one process against one worker per core); print only",
+    )
+    parser.add_argument("--rounds", type=int, default=3, help="A/B pairs of the pool section (3)")
     args = parser.parse_args(argv)
     pages = zyte_pages(args.zyte)
+    if args.only_pool:
+        section = pool_section(pages, args.copies, args.rounds)
+        print("\n".join([f"## {section.title}", "", *section.lines]))
+        return
     command = " ".join(
         ["python -m bench.throughput", *(argv if argv is not None else sys.argv[1:])]
     )
     with tempfile.TemporaryDirectory(prefix="newswatch-throughput-") as folder:
         tmp = Path(folder)
         sections = [whole_process(pages, args.copies, tmp)]
-    sections.append(pool_section(pages, args.copies))
+    sections.append(pool_section(pages, args.copies, args.rounds))
     sections.append(Section("Per-feed writes of a 500-feed poll", store_writes.section_lines()))
     if args.story_articles:
         sections.append(story_section(args.story_articles))

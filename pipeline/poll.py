@@ -7,6 +7,10 @@
     -> per batch: fetch-pages -> process-articles -> store-articles
     -> assign-stories (when new relevant articles came in)
 
+The pages of batch n + 1 are fetched (in a thread) while batch n is extracted and stored, so the
+extraction workers do not wait on the network, with at most two batches' pages in memory; the
+records stored are the ones the strict sequence stores.
+
 The `poll-feeds` flow passes its Prefect tasks (one-line wrappers over `pipeline.ingest`), so runs
 show task by task in the UI; `newswatch poll` with no Prefect server to report to passes the plain
 steps and pays no orchestration (`flows.local_api`). Either way the sequence is this one.
@@ -16,6 +20,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextvars import copy_context
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -78,6 +84,30 @@ class PollSteps:
     )
 
 
+def _fetch_next(
+    fetcher: ThreadPoolExecutor,
+    steps: PollSteps,
+    settings: Settings,
+    pending: Sequence[list[FeedEntry]],
+    n: int,
+    *,
+    before: Sequence[FeedEntry],
+    on_page: Callable[[PageFetch], None] | None = None,
+) -> Future[list[PageFetch]]:
+    """Start fetching the pages of batch `n` while batch `n - 1` (`before`) is extracted and
+    stored: at most two batches in flight. Entries whose canonical URL is in `before` are left
+    out, as they would be were `before` stored already (its articles are stored under those
+    URLs; the store links such entries). The step runs in the caller's context, so a Prefect
+    task there is a task of the caller's flow run."""
+    if n >= len(pending):
+        done: Future[list[PageFetch]] = Future()
+        done.set_result([])
+        return done
+    taken = {e.canonical_url for e in before if e.url and e.canonical_url}
+    entries = [e for e in pending[n] if e.canonical_url not in taken]
+    return fetcher.submit(copy_context().run, steps.fetch_pages, settings, entries, on_page)
+
+
 def run_poll(
     settings: Settings, *, force: bool, run_id: str, steps: PollSteps | None = None
 ) -> ingest.PollSummary:
@@ -101,10 +131,19 @@ def _run_poll(
     record = steps.record_poll(settings, targets, results, run_id)
     sources = {f.url: f.source for f in targets}
     batches: Sequence[ingest.StoredBatch] = []
+    pending = ingest.batched(record.pending, settings.page_batch_size)
     handled = 0
-    with progress.stage("poll: pages", len(record.pending)) as pages_done:
-        for batch in ingest.batched(record.pending, settings.page_batch_size):
-            pages = steps.fetch_pages(settings, batch, lambda _page: pages_done.advance())
+    with (
+        progress.stage("poll: pages", len(record.pending)) as pages_done,
+        ThreadPoolExecutor(1, thread_name_prefix="fetch-pages") as fetcher,
+    ):
+        on_page: Callable[[PageFetch], None] = lambda _page: pages_done.advance()  # noqa: E731
+        fetching = _fetch_next(fetcher, steps, settings, pending, 0, before=[], on_page=on_page)
+        for n, batch in enumerate(pending):
+            pages = fetching.result()
+            fetching = _fetch_next(
+                fetcher, steps, settings, pending, n + 1, before=batch, on_page=on_page
+            )
             processed = steps.process_articles(settings, batch, pages, sources)
             batches = [*batches, steps.store_articles(settings, batch, processed, run_id)]
             handled += len(batch)

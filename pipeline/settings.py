@@ -91,11 +91,11 @@ class Settings(BaseSettings):
     retry_after_cap_seconds: float = Field(6 * 3600.0, gt=0)
     page_batch_size: int = Field(100, ge=1, le=2000)
     extract_workers: int = Field(
-        1,
+        0,
         ge=0,
         le=64,
-        description="processes that extract and judge pages; 1: in this process; 0: one per core "
-        "(opt-in: the pool does not yet start inside a Prefect worker's flow runs)",
+        description="processes that extract and judge pages; 0: one per core (in this process "
+        "when there is one core); 1: in this process",
     )
 
     # Backfill discovery and `newswatch serve`

@@ -79,7 +79,12 @@ def _run_chunk(jobs: Sequence[Job], now: datetime) -> list[ProcessedArticle]:
 
 
 def worker_count(settings: Settings) -> int:
-    return settings.extract_workers or os.cpu_count() or 1
+    """`extract_workers`, or with 0 one per core this process may run on."""
+    if settings.extract_workers:
+        return settings.extract_workers
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
 
 
 class ArticleWorkers:
@@ -170,12 +175,14 @@ _shared: dict[tuple[str, int], ArticleWorkers] = {}
 
 def article_workers(settings: Settings) -> ArticleWorkers | None:
     """This process's pool for the settings (started on first use, closed at exit), or None
-    when one process is asked for (`NEWSWATCH_EXTRACT_WORKERS=1`) or there is one core."""
+    when one process is asked for (`NEWSWATCH_EXTRACT_WORKERS=1`) or there is one core (the
+    default, 0, is one worker per core)."""
     count = worker_count(settings)
     if count <= 1:
         return None
     key = (str(settings.gazetteer), count)
     if key not in _shared:
+        log.info("extracting and judging pages on %d worker processes", count)
         _shared[key] = ArticleWorkers(settings.gazetteer, count)
         atexit.register(_shared[key].close)
     return _shared[key]

@@ -22,7 +22,14 @@ from extract.relevance.terms import TopicTermsError, load_topic_terms
 from pipeline import ingest
 from pipeline.process import process_article
 from pipeline.settings import Settings, load_settings
-from pipeline.workers import CRASHED, ArticleWorkers, Job, WorkerPoolError
+from pipeline.workers import (
+    CRASHED,
+    ArticleWorkers,
+    Job,
+    WorkerPoolError,
+    article_workers,
+    worker_count,
+)
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
@@ -139,3 +146,12 @@ def test_workers_that_cannot_run_at_all_raise_instead_of_failing_every_page(
             workers.process(jobs_of(real_pages()[:6]), now=datetime.now(UTC))
     finally:
         workers.close()
+
+
+def test_the_default_is_one_worker_per_core_and_1_means_this_process(tmp_path: Path) -> None:
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    default = load_settings(db=tmp_path / "news.duckdb")
+    assert default.extract_workers == 0
+    assert worker_count(default) == cores
+    assert worker_count(load_settings(db=tmp_path / "news.duckdb", extract_workers=3)) == 3
+    assert article_workers(load_settings(db=tmp_path / "news.duckdb", extract_workers=1)) is None
