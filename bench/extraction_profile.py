@@ -17,7 +17,12 @@ from extract.article.extraction import ExtractionSettings, extract_article
 
 # (step, file, function, calling function or None for every caller)
 STEPS: list[tuple[str, str, str, str | None]] = [
-    ("decode the page's bytes", "article/extraction.py", "_to_text", None),
+    (
+        "decode the page's bytes, refuse empty or binary ones",
+        "article/encoding.py",
+        "page_source",
+        None,
+    ),
     (
         "parse the HTML (lxml through trafilatura.load_html)",
         "trafilatura/utils.py",
