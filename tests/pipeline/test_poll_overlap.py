@@ -8,6 +8,7 @@ ingest steps; the poll's steps are wrapped only to see when each starts and ends
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -153,12 +154,17 @@ class Watched:
         self.batches = len(ingest.batched(record.pending, settings.page_batch_size))
         return record
 
-    def fetch(self, settings: Settings, entries: list[FeedEntry]) -> list[PageFetch]:
+    def fetch(
+        self,
+        settings: Settings,
+        entries: list[FeedEntry],
+        on_page: Callable[[PageFetch], None] | None = None,
+    ) -> list[PageFetch]:
         with self.lock:
             self.fetching += 1
             self.most_in_flight = max(self.most_in_flight, self.fetching - self.stored)
             self.fetch_began.notify_all()
-        return ingest.fetch_article_pages(settings, entries)
+        return ingest.fetch_article_pages(settings, entries, on_page)
 
     def process(
         self,

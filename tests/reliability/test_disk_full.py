@@ -34,7 +34,9 @@ CHILD = textwrap.dedent(
     import py3langid  # unpacks its model into a temporary file: before the limit, not after
     py3langid.classify("warm up the language model before the disk fills")
     resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
-    _one_poll(load_settings(db=db, feeds=feeds, allow_private=["127.0.0.1/32"]), "full")
+    # one process: spawned extraction workers would unpack py3langid's model again, past the limit
+    settings = load_settings(db=db, feeds=feeds, allow_private=["127.0.0.1/32"], extract_workers=1)
+    _one_poll(settings, "full")
     """
 )
 
