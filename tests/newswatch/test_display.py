@@ -35,7 +35,20 @@ def clean_logging() -> Iterator[None]:
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level
     levels = {name: logging.getLogger(name).level for name in (*OWN_LOGGERS, LOGGER_NAME)}
+    # A test run earlier in this process may have set up Prefect's logging (its handlers and
+    # formatters on the root and prefect loggers): these tests see only what setup_logging builds.
+    prefect = [
+        logger
+        for name, logger in logging.root.manager.loggerDict.items()
+        if name.split(".")[0] == "prefect" and isinstance(logger, logging.Logger)
+    ]
+    saved = [(lg, list(lg.handlers), lg.propagate, lg.level) for lg in prefect]
+    for lg in prefect:
+        lg.handlers[:], lg.propagate, lg.level = [], True, logging.NOTSET
+    root.handlers[:] = []
     yield
+    for lg, lg_handlers, propagate, lg_level in saved:
+        lg.handlers[:], lg.propagate, lg.level = lg_handlers, propagate, lg_level
     root.handlers[:] = handlers
     root.setLevel(level)
     for name, old in levels.items():
