@@ -101,6 +101,23 @@ def _digest_field() -> Any:
     )
 
 
+_FEEDS_HELP = "Feed URLs to limit the backfill to, as in the feed list. Empty: every active feed."
+
+
+def _reversed(start: date, last: date) -> str | None:
+    """The one sentence for a window whose last day is before its first, else None."""
+    if last < start:
+        return f"the last day ({last.isoformat()}) is before the first ({start.isoformat()})"
+    return None
+
+
+def _describe(mode: BackfillMode, start: date, last: str, feeds: list[str], dry_run: bool) -> str:
+    """A backfill in a few words, as run names and logs show it."""
+    which = "all feeds" if not feeds else f"{len(feeds)} feed(s)"
+    text = f"{mode.value} {start.isoformat()}..{last}, {which}"
+    return text + (" (dry run)" if dry_run else "")
+
+
 class BackfillRequest(BaseModel):
     """What to backfill. The Prefect UI builds its run form from these fields."""
 
@@ -116,14 +133,8 @@ class BackfillRequest(BaseModel):
         "(first-seen date when the page has none).",
     )
     mode: BackfillMode = _mode_field()
-    feeds: list[str] = Field(
-        default_factory=list,
-        title="Feeds",
-        description="Feed URLs to limit the backfill to, as in the feed list. "
-        "Empty: every active feed.",
-    )
+    feeds: list[str] = Field(default_factory=list, title="Feeds", description=_FEEDS_HELP)
     dry_run: bool = _dry_run_field()
-
     digest: bool = _digest_field()
 
     @field_validator("feeds", mode="before")
@@ -138,10 +149,8 @@ class BackfillRequest(BaseModel):
 
     @model_validator(mode="after")
     def _ordered(self) -> BackfillRequest:
-        if self.end < self.start:
-            raise ValueError(
-                f"the last day ({self.end.isoformat()}) is before the first ({self.start.isoformat()})"
-            )
+        if (problem := _reversed(self.start, self.end)) is not None:
+            raise ValueError(problem)
         return self
 
     def window(self, timezone: str) -> Window:
@@ -160,12 +169,7 @@ class BackfillRequest(BaseModel):
         return f"{self.mode.value}:{self.start.isoformat()}:{self.end.isoformat()}:{feeds}"
 
     def describe(self) -> str:
-        feeds = "all feeds" if not self.feeds else f"{len(self.feeds)} feed(s)"
-        text = f"{self.mode.value} {self.start.isoformat()}..{self.end.isoformat()}, {feeds}"
-        return text + (" (dry run)" if self.dry_run else "")
-
-
-_FEEDS_HELP = "Feed URLs to limit the backfill to, as in the feed list. Empty: every active feed."
+        return _describe(self.mode, self.start, self.end.isoformat(), self.feeds, self.dry_run)
 
 
 class BackfillForm(BaseModel):
@@ -218,17 +222,11 @@ class BackfillForm(BaseModel):
         last = self.last_day
         if last is None:
             return "give the last day of the window (or a number of days)"
-        if last < self.start:
-            return (
-                f"the last day ({last.isoformat()}) is before the first ({self.start.isoformat()})"
-            )
-        return None
+        return _reversed(self.start, last)
 
     def describe(self) -> str:
         last = self.last_day.isoformat() if self.last_day else "?"
-        feeds = "all feeds" if not self.feeds else f"{len(self.feeds)} feed(s)"
-        text = f"{self.mode.value} {self.start.isoformat()}..{last}, {feeds}"
-        return text + (" (dry run)" if self.dry_run else "")
+        return _describe(self.mode, self.start, last, self.feeds, self.dry_run)
 
     def to_request(self) -> BackfillRequest:
         """The request this form asks for; `BackfillError` with one clear sentence if none."""
