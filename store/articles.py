@@ -25,8 +25,14 @@ class Retention:
     compression: str = "zlib"  # or "none"
 
 
+# zlib's fastest level: on the Zyte pages 2.6 x faster than its default (6) for blobs 19 % larger
+# (ratio 4.3 against 5.1); the page is kept for re-extraction, seldom read, and this runs once
+# per new page on the poll's critical path.
+ZLIB_LEVEL = 1
+
+
 def _compress(body: bytes, compression: str) -> bytes:
-    return zlib.compress(body, 6) if compression == "zlib" else body
+    return zlib.compress(body, ZLIB_LEVEL) if compression == "zlib" else body
 
 
 def decompress_html(blob: bytes, compression: str) -> bytes:
