@@ -185,6 +185,14 @@ def fetch_article_pages(
     )
 
 
+def warm_workers(settings: Settings, pages: int) -> None:
+    """Start the extraction workers now when `pages` pages are coming (enough for the pool):
+    they start while the first pages are fetched."""
+    workers = article_workers(settings) if pages >= MIN_JOBS_FOR_WORKERS else None
+    if workers is not None:
+        workers.warm()
+
+
 def process_articles(
     settings: Settings,
     entries: Sequence[FeedEntry],

@@ -4,9 +4,12 @@
     items = workers.process(jobs, now=now)         # the same records `process_article` makes
 
 Each worker is started once per command (a `concurrent.futures.ProcessPoolExecutor` on the
-`spawn` context, so no worker is forked from a process with Prefect's threads running, and each is
-a child of the command: it ends within a second of the command's death, SIGKILL included), and
-its initializer loads the term data once; jobs then go out in chunks, in order, and come back as
+`forkserver` context: workers are forks of one server process that imported the extraction code
+and loaded the language model once, `pipeline.warm_worker`, so no worker is forked from a
+process with Prefect's threads running and none pays a fresh interpreter's imports; the server
+ends with the command, and a worker within a second of losing its parent, SIGKILL included).
+Its initializer loads the term data once; `warm()` starts the workers ahead of the first pages.
+Jobs then go out in chunks, in order, and come back as
 the very records the single-process path makes (`pipeline.process.process_article`, same `now`).
 Page bodies travel to the workers but not back: the parent puts each page back on its record.
 
@@ -46,6 +49,7 @@ CRASHED = "extraction crashed its worker process"
 CHUNKS_PER_WORKER = 4  # enough chunks to even out slow pages, few enough to keep IPC small
 MAX_CHUNK = 16
 
+WARM_MODULE = "pipeline.warm_worker"
 MAX_BREAKS_IN_A_ROW = 3
 OWNER_CHECK_SECONDS = 0.5
 
@@ -56,18 +60,40 @@ class WorkerPoolError(RuntimeError):
     """The worker processes cannot run at all (a systemic failure, not one page's)."""
 
 
-def _start_worker(gazetteer: str, owner: int) -> None:
+def _start_worker(gazetteer: str) -> None:
     global _terms
-    threading.Thread(target=_exit_with_owner, args=(owner,), daemon=True).start()
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
     _terms = load_topic_terms(gazetteer)
 
 
-def _exit_with_owner(owner: int) -> None:
-    """A worker outlives no command: once its parent is gone (killed, even by SIGKILL, so that
-    the worker was handed to another parent), it ends."""
-    while os.getppid() == owner:
+def _exit_with_parent(parent: int) -> None:
+    """A worker outlives no command: once its parent is gone (the fork server, which ends with
+    the command, even one killed by SIGKILL; the worker is then handed to another parent), it
+    ends."""
+    while os.getppid() == parent:
         time.sleep(OWNER_CHECK_SECONDS)
     os._exit(1)
+
+
+def _ready() -> int:
+    return os.getpid()
+
+
+def _start_all(pool: ProcessPoolExecutor, workers: int) -> None:
+    with suppress(BrokenProcessPool, RuntimeError):  # broken or closed: its next job says so
+        for _ in range(workers):
+            pool.submit(_ready)
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    """The fork server context (`spawn` where there is none). The server imports the command's
+    script as `__main__` (which `spawn` would do in every worker, and a fork then finds done)
+    and `WARM_MODULE`, once for all workers."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["__main__", WARM_MODULE])
+    return context
 
 
 def _run_chunk(jobs: Sequence[Job], now: datetime) -> list[ProcessedArticle]:
@@ -100,11 +126,19 @@ class ArticleWorkers:
         if self._pool is None:
             self._pool = ProcessPoolExecutor(
                 max_workers=self.workers,
-                mp_context=multiprocessing.get_context("spawn"),
+                mp_context=_context(),
                 initializer=_start_worker,
-                initargs=(self.gazetteer, os.getpid()),
+                initargs=(self.gazetteer,),
             )
         return self._pool
+
+    def warm(self) -> None:
+        """Start every worker now, in the background (a fork server answers only once it has
+        loaded what workers need), so that they are ready by the time the first pages are: a
+        poll calls it before it fetches pages."""
+        threading.Thread(
+            target=_start_all, args=(self._executor(), self.workers), daemon=True
+        ).start()
 
     def process(self, jobs: Sequence[Job], *, now: datetime) -> list[ProcessedArticle]:
         """The processed record of every job, in order, as `process_article` makes it."""
