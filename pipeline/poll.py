@@ -7,9 +7,10 @@
     -> per batch: fetch-pages -> process-articles -> store-articles
     -> assign-stories (when new relevant articles came in)
 
-The pages of batch n + 1 are fetched (in a thread) while batch n is extracted and stored, so the
-extraction workers do not wait on the network, with at most two batches' pages in memory; the
-records stored are the ones the strict sequence stores.
+The pages of batch n + 1 are fetched (in a thread) while batch n is extracted (in another, which
+waits on the pool of extraction workers, started as soon as there are pages to come) and batch
+n - 1 is stored, so the workers wait neither on the network nor on the database, with at most
+three batches' pages in memory; the records stored are the ones the strict sequence stores.
 
 The `poll-feeds` flow passes its Prefect tasks (one-line wrappers over `pipeline.ingest`), so runs
 show task by task in the UI; `newswatch poll` with no Prefect server to report to passes the plain
@@ -94,11 +95,11 @@ def _fetch_next(
     before: Sequence[FeedEntry],
     on_page: Callable[[PageFetch], None] | None = None,
 ) -> Future[list[PageFetch]]:
-    """Start fetching the pages of batch `n` while batch `n - 1` (`before`) is extracted and
-    stored: at most two batches in flight. Entries whose canonical URL is in `before` are left
-    out, as they would be were `before` stored already (its articles are stored under those
-    URLs; the store links such entries). The step runs in the caller's context, so a Prefect
-    task there is a task of the caller's flow run."""
+    """Start fetching the pages of batch `n` while the batches before it not stored yet
+    (`before`) are extracted and stored: at most three in flight. Entries whose canonical URL
+    is in `before` are left out, as they would be were `before` stored already (its articles
+    are stored under those URLs; the store links such entries). The step runs in the caller's
+    context, so a Prefect task there is a task of the caller's flow run."""
     if n >= len(pending):
         done: Future[list[PageFetch]] = Future()
         done.set_result([])
@@ -106,6 +107,64 @@ def _fetch_next(
     taken = {e.canonical_url for e in before if e.url and e.canonical_url}
     entries = [e for e in pending[n] if e.canonical_url not in taken]
     return fetcher.submit(copy_context().run, steps.fetch_pages, settings, entries, on_page)
+
+
+def _process(
+    processor: ThreadPoolExecutor,
+    steps: PollSteps,
+    settings: Settings,
+    batch: list[FeedEntry],
+    pages: list[PageFetch],
+    sources: dict[str, str | None],
+) -> Future[list[ProcessedArticle]]:
+    """Extract and judge a batch in the background (the step in the caller's context, so a
+    Prefect task there is a task of the caller's flow run)."""
+    return processor.submit(
+        copy_context().run, steps.process_articles, settings, batch, pages, sources
+    )
+
+
+def _pages(
+    settings: Settings,
+    steps: PollSteps,
+    entries: list[FeedEntry],
+    sources: dict[str, str | None],
+    run_id: str,
+) -> list[ingest.StoredBatch]:
+    """Fetch, extract and store the pending entries batch by batch, three stages overlapping:
+    batch n + 1 is fetched while batch n is extracted and batch n - 1 stored."""
+    batches: list[ingest.StoredBatch] = []
+    pending = ingest.batched(entries, settings.page_batch_size)
+    ingest.warm_workers(settings, len(entries))
+    with (
+        progress.stage("poll: pages", len(entries)) as pages_done,
+        ThreadPoolExecutor(1, thread_name_prefix="fetch-pages") as fetcher,
+        ThreadPoolExecutor(1, thread_name_prefix="process-articles") as processor,
+    ):
+        on_page: Callable[[PageFetch], None] = lambda _page: pages_done.advance()  # noqa: E731
+        fetching = _fetch_next(fetcher, steps, settings, pending, 0, before=[], on_page=on_page)
+        unstored: list[tuple[list[FeedEntry], Future[list[ProcessedArticle]]]] = []
+        handled = 0
+
+        def store_oldest() -> None:
+            nonlocal handled
+            entries, processing = unstored.pop(0)
+            batches.append(steps.store_articles(settings, entries, processing.result(), run_id))
+            handled += len(entries)
+            pages_done.reach(handled)  # entries with no page to fetch count too
+
+        for n, batch in enumerate(pending):
+            pages = fetching.result()
+            in_flight = [e for b, _ in unstored for e in b] + batch
+            fetching = _fetch_next(
+                fetcher, steps, settings, pending, n + 1, before=in_flight, on_page=on_page
+            )
+            unstored.append((batch, _process(processor, steps, settings, batch, pages, sources)))
+            if len(unstored) > 1:  # batch n - 1 is stored while batch n is extracted
+                store_oldest()
+        while unstored:
+            store_oldest()
+    return batches
 
 
 def run_poll(
@@ -130,24 +189,7 @@ def _run_poll(
     results = steps.poll_sources(settings, targets, force)
     record = steps.record_poll(settings, targets, results, run_id)
     sources = {f.url: f.source for f in targets}
-    batches: Sequence[ingest.StoredBatch] = []
-    pending = ingest.batched(record.pending, settings.page_batch_size)
-    handled = 0
-    with (
-        progress.stage("poll: pages", len(record.pending)) as pages_done,
-        ThreadPoolExecutor(1, thread_name_prefix="fetch-pages") as fetcher,
-    ):
-        on_page: Callable[[PageFetch], None] = lambda _page: pages_done.advance()  # noqa: E731
-        fetching = _fetch_next(fetcher, steps, settings, pending, 0, before=[], on_page=on_page)
-        for n, batch in enumerate(pending):
-            pages = fetching.result()
-            fetching = _fetch_next(
-                fetcher, steps, settings, pending, n + 1, before=batch, on_page=on_page
-            )
-            processed = steps.process_articles(settings, batch, pages, sources)
-            batches = [*batches, steps.store_articles(settings, batch, processed, run_id)]
-            handled += len(batch)
-            pages_done.reach(handled)  # entries with no page to fetch count too
+    batches = _pages(settings, steps, record.pending, sources, run_id)
     if any(b.relevant for b in batches):  # new relevant articles join their stories at once
         now = utcnow()
         steps.assign_stories(settings, now - timedelta(days=1), now + timedelta(minutes=1))

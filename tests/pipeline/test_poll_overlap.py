@@ -1,5 +1,5 @@
-"""A poll fetches batch n + 1 while batch n is extracted and stored: the same records as one batch
-at a time, each page fetched once, never more than two batches in flight.
+"""A poll fetches batch n + 1 while batch n is extracted and batch n - 1 stored: the same records
+as one batch at a time, each page fetched once, never more than three batches in flight.
 
 Real parts: the local news site on 127.0.0.1 (real fixture pages), real DuckDB files, the real
 ingest steps; the poll's steps are wrapped only to see when each starts and ends.
@@ -13,8 +13,10 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import duckdb
+import pytest
 
 from extract.models import FeedEntry, FeedPollResult, FeedSource, PageFetch, ProcessedArticle
 from extract.urls import canonicalize_url
@@ -33,29 +35,31 @@ COLUMNS = (
     "relevance_terms, relevance_reason"
 )
 TWICE = "/twice/one-page.html"
+OTHER = "/between/another-page.html"
 
 
-def twice_entries(site: LocalSite, feed: str) -> list[FeedEntry]:
-    """Two entries of `feed` whose links differ only by tracking parameters (as entries left
-    by an older version were: a poll now records only the first): one article."""
-    fixture = next(iter(ARTICLES.values()))[0]
-    site.add(TWICE, page_bytes(fixture))
-    url = site.url(TWICE)
+def entries_for(site: LocalSite, feed: str, paths: list[str]) -> list[FeedEntry]:
+    """One entry of `feed` per path, in this order in the poll, each link with its own tracking
+    parameter (as entries left by an older version were: a poll records only the first of the
+    same article); the pages are fixture articles."""
+    fixtures = [fixture for fixture, _title, _topic in ARTICLES.values()]
+    for path, fixture in zip(dict.fromkeys(paths), fixtures, strict=False):
+        site.add(path, page_bytes(fixture))
     return [
         FeedEntry(
             feed_url=feed,
-            entry_key=f"twice-{n}",
-            guid=f"twice-{n}",
-            url=f"{url}?utm_source={n}",
-            canonical_url=canonicalize_url(url),
+            entry_key=f"{n}-{path}",  # the poll's order: first seen, then entry key
+            guid=f"{n}-{path}",
+            url=f"{site.url(path)}?utm_source={n}",
+            canonical_url=canonicalize_url(site.url(path)),
             title="Once",
             summary=None,
             content=None,
             author=None,
             published_at=datetime.now(UTC) - timedelta(hours=1),
-            identities=(f"twice-{n}",),
+            identities=(f"{n}-{path}",),
         )
-        for n in range(2)
+        for n, path in enumerate(paths)
     ]
 
 
@@ -89,8 +93,47 @@ def settings_for(tmp_path: Path, feeds: Path, name: str, batch: int) -> Settings
     )
 
 
-def test_a_link_in_two_consecutive_batches_is_fetched_and_stored_once(
-    local_site: LocalSite, tmp_path: Path
+def fetched_before_stored(batches: int) -> PollSteps:
+    """The plain steps, but batch n is stored only once the fetch of every batch that can be in
+    flight with it (up to n + 2) has ended (or after 30 s), so that none of them finds batch n's
+    articles stored already: the poll must itself leave out a link of a batch in flight."""
+    done = threading.Condition()
+    fetched = stored = 0
+
+    def fetch(
+        settings: Settings,
+        entries: list[FeedEntry],
+        on_page: Callable[[PageFetch], None] | None = None,
+    ) -> list[PageFetch]:
+        nonlocal fetched
+        pages = ingest.fetch_article_pages(settings, entries, on_page)
+        with done:
+            fetched += 1
+            done.notify_all()
+        return pages
+
+    def store(
+        settings: Settings,
+        entries: list[FeedEntry],
+        processed: list[ProcessedArticle],
+        run_id: str,
+    ) -> ingest.StoredBatch:
+        nonlocal stored
+        with done:
+            stored += 1
+            done.wait_for(lambda: fetched >= min(stored + 2, batches), timeout=30)
+        return ingest.store_articles(settings, entries, processed, run_id=run_id)
+
+    return replace(PollSteps(), fetch_pages=fetch, store_articles=store)
+
+
+@pytest.mark.parametrize(
+    "paths",
+    [[TWICE, TWICE], [TWICE, OTHER, TWICE]],
+    ids=["consecutive batches", "two batches apart"],
+)
+def test_a_link_in_two_batches_in_flight_is_fetched_and_stored_once(
+    local_site: LocalSite, tmp_path: Path, paths: list[str]
 ) -> None:
     feed = local_site.add(
         "/empty.xml",
@@ -99,15 +142,20 @@ def test_a_link_in_two_consecutive_batches_is_fetched_and_stored_once(
     )
     feeds = tmp_path / "feeds.toml"
     feeds.write_text(feed_list({"empty": feed}), encoding="utf-8")
-    settings = settings_for(tmp_path, feeds, "one-by-one", 1)  # batch 2 is fetched during 1
+    settings = settings_for(tmp_path, feeds, "one-by-one", 1)  # batch n + 1 fetched during n
     ingest.sync_feeds(settings)
     with connect(settings.db) as con:
-        assert len(record_entries(con, twice_entries(local_site, feed), now=utcnow())) == 2
-    summary = run_poll(settings, force=False, run_id="overlap")
+        recorded = record_entries(con, entries_for(local_site, feed, paths), now=utcnow())
+    assert len(recorded) == len(paths)
+    steps = fetched_before_stored(len(paths))
+    summary = run_poll(settings, force=False, run_id="overlap", steps=steps)
     articles, entries = stored(settings.db)
-    assert fetches(local_site, TWICE) == 1
-    assert len(articles) == 1 and summary.new_articles == 1
-    assert [(state, url) for _key, state, url in entries] == [("done", articles[0][0])] * 2
+    assert {path: fetches(local_site, path) for path in paths} == dict.fromkeys(paths, 1)
+    assert len(articles) == len(set(paths)) == summary.new_articles
+    by_path = {urlsplit(url).path: url for url, *_ in articles}
+    assert [(state, url) for _key, state, url in entries] == [
+        ("done", by_path[path]) for path in paths
+    ]
 
 
 def test_overlapped_batches_store_what_one_batch_stores(
@@ -131,17 +179,21 @@ def test_overlapped_batches_store_what_one_batch_stores(
 
 
 class Watched:
-    """The plain steps, wrapped to record when each batch is fetched and stored. Extraction of
-    batch n waits (up to 30 s) for the fetch of batch n + 1 to begin: it must, in the poll."""
+    """The plain steps, wrapped to record when each batch is fetched, extracted and stored.
+    Extraction of batch n waits (up to 30 s each) for the fetch of batch n + 1 and the store of
+    batch n - 1 to begin: both must, in the poll."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.batches = 0  # of the poll, known once it has recorded its entries
         self.fetching = 0  # batches whose fetch began
+        self.processed = 0  # batches whose extraction began
+        self.storing = 0  # batches whose store began
         self.stored = 0
         self.most_in_flight = 0
-        self.overlapped: list[bool] = []
-        self.fetch_began = threading.Condition(self.lock)
+        self.overlapped: list[bool] = []  # batch n's extraction saw the fetch of n + 1 begin
+        self.stored_meanwhile: list[bool] = []  # ... and the store of n - 1 begin
+        self.began = threading.Condition(self.lock)
 
     def record(
         self,
@@ -163,7 +215,7 @@ class Watched:
         with self.lock:
             self.fetching += 1
             self.most_in_flight = max(self.most_in_flight, self.fetching - self.stored)
-            self.fetch_began.notify_all()
+            self.began.notify_all()
         return ingest.fetch_article_pages(settings, entries, on_page)
 
     def process(
@@ -174,10 +226,13 @@ class Watched:
         sources: dict[str, str | None],
     ) -> list[ProcessedArticle]:
         with self.lock:
-            n = self.stored + 1  # this batch's number
+            self.processed += 1
+            n = self.processed  # this batch's number
             self.overlapped.append(
-                n < self.batches
-                and self.fetch_began.wait_for(lambda: self.fetching > n, timeout=30)
+                n < self.batches and self.began.wait_for(lambda: self.fetching > n, timeout=30)
+            )
+            self.stored_meanwhile.append(
+                n > 1 and self.began.wait_for(lambda: self.storing >= n - 1, timeout=30)
             )
         return ingest.process_articles(settings, entries, pages, sources=sources)
 
@@ -188,13 +243,16 @@ class Watched:
         processed: list[ProcessedArticle],
         run_id: str,
     ) -> ingest.StoredBatch:
+        with self.lock:
+            self.storing += 1
+            self.began.notify_all()
         result = ingest.store_articles(settings, entries, processed, run_id=run_id)
         with self.lock:
             self.stored += 1
         return result
 
 
-def test_the_next_batch_is_fetched_during_extraction_with_two_batches_at_most_in_flight(
+def test_each_batch_is_extracted_while_the_next_is_fetched_and_the_last_stored(
     local_site: LocalSite, tmp_path: Path
 ) -> None:
     urls = install(local_site)
@@ -211,4 +269,6 @@ def test_the_next_batch_is_fetched_during_extraction_with_two_batches_at_most_in
     assert batches == watched.batches >= 3
     # every batch but the last had the next one's fetch under way while it was extracted
     assert watched.overlapped == [True] * (batches - 1) + [False]
-    assert watched.most_in_flight == 2
+    # and every batch but the first had the one before it stored meanwhile
+    assert watched.stored_meanwhile == [False] + [True] * (batches - 1)
+    assert watched.most_in_flight == 3  # fetched, not yet stored: n - 1, n and n + 1
