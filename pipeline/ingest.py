@@ -36,7 +36,7 @@ from pipeline import progress
 from pipeline.clock import utcnow
 from pipeline.process import judge_article, process_article
 from pipeline.settings import Settings
-from pipeline.workers import Job, article_workers
+from pipeline.workers import ArticleWorkers, Job, article_workers
 from store import articles as article_store
 from store import entries as entry_store
 from store import feeds as feed_store
@@ -185,10 +185,16 @@ def fetch_article_pages(
     )
 
 
+def _workers_for(settings: Settings, jobs: int) -> ArticleWorkers | None:
+    """The pool for `jobs` pages, or None when they are done in this process (too few to be
+    worth a round trip, or one process asked for)."""
+    return article_workers(settings) if jobs >= MIN_JOBS_FOR_WORKERS else None
+
+
 def warm_workers(settings: Settings, pages: int) -> None:
     """Start the extraction workers now when `pages` pages are coming (enough for the pool):
     they start while the first pages are fetched."""
-    workers = article_workers(settings) if pages >= MIN_JOBS_FOR_WORKERS else None
+    workers = _workers_for(settings, pages)
     if workers is not None:
         workers.warm()
 
@@ -216,7 +222,7 @@ def process_articles(
         if entry.url is None or (entry.fetchable and page is None):
             continue
         jobs.append((entry, page, (sources or {}).get(entry.feed_url)))
-    workers = article_workers(settings) if len(jobs) >= MIN_JOBS_FOR_WORKERS else None
+    workers = _workers_for(settings, len(jobs))
     if workers is not None:
         items = workers.process(jobs, now=now)
     else:
