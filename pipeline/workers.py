@@ -75,14 +75,10 @@ def _exit_with_parent(parent: int) -> None:
     os._exit(1)
 
 
-def _ready() -> int:
-    return os.getpid()
-
-
 def _start_all(pool: ProcessPoolExecutor, workers: int) -> None:
     with suppress(BrokenProcessPool, RuntimeError):  # broken or closed: its next job says so
         for _ in range(workers):
-            pool.submit(_ready)
+            pool.submit(os.getpid)  # a no-op job: the pool starts a worker for it
 
 
 def _context() -> multiprocessing.context.BaseContext:
