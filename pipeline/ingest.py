@@ -10,6 +10,7 @@ will not load) come back as data; a broken database or settings file raises.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -17,6 +18,9 @@ from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 
+import extract.article.seeds
+import extract.relevance
+import pipeline.process
 from extract.article.seeds import read_seed_articles, seed_article
 from extract.feeds.feedlist import load_feed_list
 from extract.feeds.poll import is_due, next_poll_time, poll_feeds
@@ -295,7 +299,16 @@ def store_articles(
 
 
 def load_seeds(settings: Settings) -> int:
-    """Store the seed articles (idempotent); return how many there are."""
+    """Store the seed articles (idempotent); return how many there are.
+
+    Reading the term data and judging the seeds costs about half a second, so it is skipped
+    when the seed files, the term data and the code that turns a seed into a row are those of
+    the last load (`seed_fingerprint`) and every seed is still stored."""
+    fingerprint = seed_fingerprint(settings)
+    with connect(settings.db, lock_timeout=settings.lock_timeout_seconds) as con:
+        stored = article_store.current_seed_load(con, fingerprint)
+    if stored is not None:
+        return stored
     terms = topic_terms(settings)
     seeds = read_seed_articles(settings.seeds_dir / "articles")
     items = []
@@ -310,12 +323,38 @@ def load_seeds(settings: Settings) -> int:
             )
         )
     with connect(settings.db, lock_timeout=settings.lock_timeout_seconds) as con:
-        article_store.upsert_articles(con, items, now=utcnow())
+        now = utcnow()
+        article_store.upsert_articles(con, items, now=now)
         article_store.set_first_seen(
             con,
             {canonicalize_url(s.url): s.reference_date for s in seeds if s.reference_date},
         )
+        article_store.record_seed_load(con, fingerprint, len(items), now=now)
     return len(items)
+
+
+def seed_fingerprint(settings: Settings) -> str:
+    """A digest of what a seed load stores: the seed files, the term data, and the source of the
+    code that reads, judges and stores a seed (so an upgrade judges them again)."""
+    seeds_dir = settings.seeds_dir / "articles"
+    seeds = sorted(p for p in seeds_dir.rglob("*") if p.is_file()) if seeds_dir.is_dir() else []
+    code = [
+        Path(m.__file__ or "") for m in (extract.article.seeds, pipeline.process, article_store)
+    ]
+    code += sorted(Path(extract.relevance.__file__ or "").parent.glob("*.py"))
+    digest = hashlib.sha256()
+    for label, path in [
+        *((str(p.relative_to(seeds_dir)), p) for p in seeds),
+        ("terms", Path(settings.gazetteer)),
+        *((p.name, p) for p in code),
+    ]:
+        try:
+            body = path.read_bytes()
+        except OSError:
+            body = b"unreadable"  # the load itself reports what is wrong with it
+        digest.update(f"{label}\0{len(body)}\0".encode())
+        digest.update(body)
+    return digest.hexdigest()
 
 
 # --- summary --------------------------------------------------------------------------------

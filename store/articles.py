@@ -337,3 +337,24 @@ def set_first_seen(con: duckdb.DuckDBPyConnection, dates: dict[str, datetime]) -
         "UPDATE articles SET first_seen_at = ? WHERE canonical_url = ? AND is_seed",
         [[when, url] for url, when in dates.items()],
     )
+
+
+def current_seed_load(con: duckdb.DuckDBPyConnection, fingerprint: str) -> int | None:
+    """How many seeds the last load stored, when it was under `fingerprint` and every one of
+    them is still stored; else None."""
+    row = con.execute(
+        """
+        SELECT l.seeds FROM seed_loads AS l
+        WHERE l.fingerprint = ? AND l.seeds <= (SELECT count(*) FROM articles WHERE is_seed)
+        """,
+        [fingerprint],
+    ).fetchone()
+    return row[0] if row else None
+
+
+def record_seed_load(
+    con: duckdb.DuckDBPyConnection, fingerprint: str, seeds: int, *, now: datetime
+) -> None:
+    with transaction(con):
+        con.execute("DELETE FROM seed_loads")
+        con.execute("INSERT INTO seed_loads VALUES (?, ?, ?)", [fingerprint, seeds, now])
