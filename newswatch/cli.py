@@ -228,6 +228,19 @@ def search(
         out.print()
 
 
+@app.command()
+def index(db: DbOption = None) -> None:
+    """Build the search index of articles stored before it existed (a database from before
+    version 0009 of the schema). New articles are indexed as they are stored; `search` is
+    right without it, only slower. Safe to interrupt and run again."""
+    from pipeline.library import build_search_index
+
+    settings = settings_or_exit(db=db, check_db=DbUse.UPDATE)
+    with progress_display():
+        built = build_search_index(settings)
+    err.print(f"search index: {built} block(s) built" if built else "search index: up to date")
+
+
 def _esc(text: str) -> str:
     from rich.markup import escape
 

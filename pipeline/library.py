@@ -1,4 +1,5 @@
-"""The steps the CLI runs without a flow: search, export, and managing the feeds polled.
+"""The steps the CLI runs without a flow: search (and building its index), export, and managing
+the feeds polled.
 
 Each takes the settings, opens one short connection and closes it, like every other step; the CLI
 formats what comes back. Feed lists are read with `extract.feeds.feedlist` (a bad list raises
@@ -16,15 +17,18 @@ from extract.feeds.feedlist import load_feed_list
 from extract.feeds.opml import OpmlFeed, render_opml
 from extract.models import FeedSpec
 from pipeline.ingest import feed_list_origin
+from pipeline.progress import stage
 from pipeline.settings import Settings
 from store import feeds as feed_store
 from store.db import connect
 from store.export import ExportFormat, write_export
 from store.search import search_articles
+from store.search_index import build_blocks, unindexed_blocks
 
 __all__ = [
     "ExportFormat",
     "add_feeds",
+    "build_search_index",
     "export_articles",
     "feeds_opml",
     "list_feeds",
@@ -44,6 +48,30 @@ def search(
     """Stored articles matching every word of `query` ("quoted phrases" too), newest first."""
     with connect(settings.db, lock_timeout=settings.lock_timeout_seconds) as con:
         return search_articles(con, query, since=since, limit=limit, relevant_only=relevant_only)
+
+
+# Blocks of 2,048 articles built per connection: about a second of work, so a poll waiting
+# for the database waits that long, not for the whole build.
+BLOCKS_PER_TURN = 4
+
+
+def build_search_index(settings: Settings) -> int:
+    """Build the search filters of the articles stored before the index existed (new articles
+    are indexed as they are stored); return how many blocks were built. Safe to interrupt and
+    to run again: each turn commits what it built. Progress: the stage "index: blocks"."""
+    with connect(settings.db, lock_timeout=settings.lock_timeout_seconds) as con:
+        total = len(unindexed_blocks(con))
+    built = 0
+    with stage("index: blocks", total=total) as blocks_done:
+        while built < total:
+            with connect(settings.db, lock_timeout=settings.lock_timeout_seconds) as con:
+                blocks = unindexed_blocks(con, limit=BLOCKS_PER_TURN)
+                if not blocks:
+                    break
+                build_blocks(con, blocks)
+            built += len(blocks)
+            blocks_done.advance(len(blocks))
+    return built
 
 
 def export_articles(

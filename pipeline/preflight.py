@@ -35,6 +35,7 @@ class PreflightError(SettingsError):
 class DbUse(StrEnum):
     READ = "read"  # search, export: never create a database
     WRITE = "write"  # poll, digest, backfill, feeds: create it (and its folder) when missing
+    UPDATE = "update"  # index: works on an existing one, never creates it
 
 
 def preflight(settings: Settings, *, db: DbUse | None = None, feeds: bool = False) -> None:
@@ -64,9 +65,10 @@ def check_database(path: Path, use: DbUse) -> None:
         _check_writable_file(path)
         _check_writable_folder(path.parent, f"the folder of database {shown}")
         return
-    if use is DbUse.READ:
+    if use is not DbUse.WRITE:
+        what = "only reads one" if use is DbUse.READ else "works on an existing one"
         raise PreflightError(
-            f"no database at {shown} (this command only reads one; check NEWSWATCH_DB/--db)"
+            f"no database at {shown} (this command {what}; check NEWSWATCH_DB/--db)"
         )
     folder = _nearest_existing(path.parent)
     if not folder.is_dir():

@@ -42,6 +42,25 @@ def test_search_prints_each_link_whole_on_a_narrow_terminal(tmp_path: Path) -> N
     assert url in lines, result.stdout  # one line, not folded at 40 columns
 
 
+def test_index_builds_the_filters_of_articles_stored_before_it(tmp_path: Path) -> None:
+    db = database(tmp_path)
+    load_seeds(load_settings(db=db))
+    with connect(db) as con:  # as a database from before the index
+        con.execute("DELETE FROM search_blocks")
+    built = run_cli(["index", "--db", str(db)], tmp_path)
+    assert built.returncode == 0, built.stderr
+    assert "search index: 1 block(s) built" in built.stderr
+    with connect(db) as con:
+        assert con.execute("SELECT count(*) FROM search_blocks").fetchone() == (1,)
+    again = run_cli(["index", "--db", str(db)], tmp_path)
+    assert "search index: up to date" in again.stderr
+    found = run_cli(["search", "Putin", "--db", str(db)], tmp_path)
+    assert "putin-kim-meeting-minds" in found.stdout
+    missing = tmp_path / "missing.duckdb"
+    assert_one_line(run_cli(["index", "--db", str(missing)], tmp_path), "no database at")
+    assert not missing.exists()
+
+
 def test_an_empty_search_is_refused_in_one_line(tmp_path: Path) -> None:
     db = database(tmp_path)
     for query in ("", "   ", '""'):
