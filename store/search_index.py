@@ -31,16 +31,19 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from functools import cache
+from typing import TYPE_CHECKING
 
 import duckdb
-import numpy as np
-import numpy.typing as npt
+
+if TYPE_CHECKING:  # numpy is imported where articles are indexed; a search hashes in Python
+    import numpy as np
+    import numpy.typing as npt
+
+    Bits = npt.NDArray[np.uint64]
 
 BLOCK_SHIFT = 11  # 2,048 article ids per block
-BLOOM_BITS = 1 << 20
-_TOP = np.uint64(64 - 20)
-
-Bits = npt.NDArray[np.uint64]
+BLOOM_BITS = 1 << 20  # 20 bits: the top 20 and the next 20 of a trigram's 64-bit mix
+_M64 = (1 << 64) - 1
 
 
 def block_of(article_id: int) -> int:
@@ -53,34 +56,41 @@ def block_ids(block: int) -> tuple[int, int]:
 
 
 @cache
-def _folding() -> tuple[dict[int, str], re.Pattern[str], frozenset[str]]:
-    """(extra folds after `lower()`, a pattern finding them, characters with multi-character
-    folds), computed once from this Python's Unicode tables."""
+def _folding() -> tuple[dict[int, str], re.Pattern[str], frozenset[str], re.Pattern[str]]:
+    """(extra folds after `lower()`, a pattern finding them, the characters with multi-character
+    folds, a pattern splitting at them), computed once from this Python's Unicode tables (every cased character is below
+    U+20000; U+0130 is the one character whose lower case is two, `normalize` maps it first)."""
+    points = [cp for cp in range(0x20000) if not 0xD800 <= cp < 0xE000 and cp != 0x130]
+    low = "".join(map(chr, points)).lower()
     extra: dict[int, str] = {}
     several: set[str] = set()
-    for cp in range(0x20000):
-        low = chr(cp).lower()
-        if len(low) != 1:  # U+0130 only; normalize() maps it first
+    for start in range(0, len(low), 256):
+        chunk = low[start : start + 256]
+        if chunk.casefold() == chunk:
             continue
-        fold = low.casefold()
-        if len(fold) == 1:
-            if fold != low:
-                extra[ord(low)] = fold
-        else:
-            several.add(low)
+        for char in chunk:
+            fold = char.casefold()
+            if len(fold) > 1:
+                several.add(char)
+            elif fold != char:
+                extra[ord(char)] = fold
     finder = re.compile("[" + "".join(re.escape(chr(cp)) for cp in extra) + "]")
-    return extra, finder, frozenset(several)
+    splitter = re.compile("[" + "".join(map(re.escape, several)) + "]")
+    return extra, finder, frozenset(several), splitter
 
 
 def normalize(text: str) -> str:
     """`text` with each character replaced by its fold orbit's representative (same length)."""
-    extra, finder, _ = _folding()
+    extra, finder, _, _ = _folding()
     low = text.replace("\u0130", "i").lower()
     return low.translate(extra) if finder.search(low) else low
 
 
 def _bits(points: npt.NDArray[np.uint32]) -> Bits:
-    """Two filter bits for each trigram of a sequence of code points."""
+    """Two filter bits for each trigram of a sequence of code points (`_term_bits`, in plain
+    Python, gives the same)."""
+    import numpy as np
+
     if len(points) < 3:
         return np.empty(0, dtype=np.uint64)
     a = points.astype(np.uint64)
@@ -88,51 +98,48 @@ def _bits(points: npt.NDArray[np.uint32]) -> Bits:
     z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
     z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
     z = z ^ (z >> np.uint64(31))
-    return np.concatenate([z >> _TOP, (z >> np.uint64(20)) & np.uint64(BLOOM_BITS - 1)])
-
-
-def _points(text: str) -> npt.NDArray[np.uint32]:
-    return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    return np.concatenate([z >> np.uint64(44), (z >> np.uint64(20)) & np.uint64(BLOOM_BITS - 1)])
 
 
 def text_bits(*parts: str | None) -> Bits:
     """The filter bits of an article's title, summary and text (each on its own: a phrase
     matches within one of them), repeats left in."""
-    found = [_bits(_points(normalize(part))) for part in parts if part]
+    import numpy as np
+
+    found = [
+        _bits(np.frombuffer(normalize(part).encode("utf-32-le"), dtype=np.uint32))
+        for part in parts
+        if part
+    ]
     return np.concatenate(found) if found else np.empty(0, dtype=np.uint64)
 
 
-def term_bits(term: str) -> Bits:
+def term_bits(term: str) -> set[int]:
     """The filter bits every block holding `term` has set; empty when the term constrains
     nothing (too short, or no trigram of plainly folding characters)."""
-    _, _, several = _folding()
-    norm = normalize(term)
-    points = _points(norm)
+    *_, splitter = _folding()
+    bits: set[int] = set()
     # Runs of characters whose fold is one character; a trigram never spans another.
-    runs: list[Bits] = []
-    start = 0
-    for at, char in enumerate([*norm, ""]):
-        if char == "" or char in several:
-            runs.append(_bits(points[start:at]))
-            start = at + 1
-    return np.unique(np.concatenate(runs))
+    for run in splitter.split(normalize(term)):
+        points = [ord(char) for char in run]
+        for a, b, c in zip(points, points[1:], points[2:], strict=False):
+            z = (a << 42) | (b << 21) | c
+            z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _M64
+            z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _M64
+            z ^= z >> 31
+            bits.update((z >> 44, (z >> 20) & (BLOOM_BITS - 1)))
+    return bits
 
 
-def _filter(texts: Iterable[Sequence[str | None]], base: bytes | None = None) -> bytes:
-    """The filter of articles given as (title, summary, text), added to `base` if given."""
+def _filter(texts: Iterable[Sequence[str | None]]) -> bytes:
+    """The filter of articles given as (title, summary, text): bit `b` of the filter is bit
+    `b % 8` (from the most significant) of byte `b // 8`, as DuckDB casts a BLOB to a BIT."""
+    import numpy as np
+
     flags = np.zeros(BLOOM_BITS, dtype=bool)
     for parts in texts:
         flags[text_bits(*parts).astype(np.intp)] = True
-    packed = np.packbits(flags, bitorder="little")
-    if base is not None:
-        packed |= np.frombuffer(base, dtype=np.uint8)
-    return packed.tobytes()
-
-
-def _may_hold(bloom: bytes, wanted: Bits) -> bool:
-    stored = np.frombuffer(bloom, dtype=np.uint8)
-    masks = np.left_shift(1, (wanted & np.uint64(7)).astype(np.uint8)).astype(np.uint8)
-    return bool(np.all(stored[(wanted >> np.uint64(3)).astype(np.intp)] & masks))
+    return np.packbits(flags).tobytes()
 
 
 # --- SQL ---------------------------------------------------------------------------------------
@@ -148,20 +155,16 @@ def index_articles(con: duckdb.DuckDBPyConnection, article_ids: Iterable[int]) -
         by_block.setdefault(block_of(article_id), []).append(article_id)
     if not by_block:
         return
-    stored = dict(
-        con.execute(
-            "SELECT block, bloom FROM search_blocks WHERE list_contains(?, block)",
-            [list(by_block)],
-        ).fetchall()
-    )
+    stored = _blocks_with_filter(con, list(by_block))
     for block, ids in by_block.items():
         if block in stored:
             texts = con.execute(
                 _TEXTS + " AND list_contains(?, id)", [min(ids), max(ids), ids]
             ).fetchall()
             con.execute(
-                "UPDATE search_blocks SET bloom = ?, built_at = current_timestamp WHERE block = ?",
-                [_filter(texts, stored[block]), block],
+                "UPDATE search_blocks SET bloom = bloom | ?::BLOB::BIT, built_at = current_timestamp"
+                " WHERE block = ?",
+                [_filter(texts), block],
             )
         else:
             _build_block(con, block)
@@ -169,7 +172,16 @@ def index_articles(con: duckdb.DuckDBPyConnection, article_ids: Iterable[int]) -
 
 def _build_block(con: duckdb.DuckDBPyConnection, block: int) -> None:
     texts = con.execute(_TEXTS, block_ids(block)).fetchall()
-    con.execute("INSERT INTO search_blocks (block, bloom) VALUES (?, ?)", [block, _filter(texts)])
+    con.execute(
+        "INSERT INTO search_blocks (block, bloom) VALUES (?, ?::BLOB::BIT)", [block, _filter(texts)]
+    )
+
+
+def _blocks_with_filter(con: duckdb.DuckDBPyConnection, blocks: list[int]) -> set[int]:
+    rows = con.execute(
+        "SELECT block FROM search_blocks WHERE list_contains(?, block)", [blocks]
+    ).fetchall()
+    return {int(row[0]) for row in rows}
 
 
 def unindexed_blocks(con: duckdb.DuckDBPyConnection, limit: int | None = None) -> list[int]:
@@ -189,12 +201,7 @@ def build_blocks(con: duckdb.DuckDBPyConnection, blocks: Sequence[int]) -> None:
     """Build the filters of these blocks (those that still have none), in one transaction."""
     con.execute("BEGIN TRANSACTION")
     try:
-        have = {
-            int(row[0])
-            for row in con.execute(
-                "SELECT block FROM search_blocks WHERE list_contains(?, block)", [list(blocks)]
-            ).fetchall()
-        }
+        have = _blocks_with_filter(con, list(blocks))
         for block in blocks:
             if block not in have:
                 _build_block(con, block)
@@ -209,17 +216,18 @@ def candidate_ranges(
 ) -> list[tuple[int, int]]:
     """Id ranges within [first_id, last_id] that may hold every term, in ascending order:
     the whole range when no term constrains, nothing when no block can match."""
-    wanted = [bits for bits in map(term_bits, terms) if len(bits)]
-    if not wanted:
+    every = sorted(set().union(*map(term_bits, terms)))
+    if not every:
         return [(first_id, last_id)]
-    every = np.unique(np.concatenate(wanted))
     low, high = block_of(first_id), block_of(last_id)
+    # The test runs inside DuckDB (get_bit on the stored BIT column): no filter leaves it.
+    held = " AND ".join(["get_bit(bloom, ?) = 1"] * len(every))
     ruled_out = {
-        int(block)
-        for block, bloom in con.execute(
-            "SELECT block, bloom FROM search_blocks WHERE block BETWEEN ? AND ?", [low, high]
+        int(row[0])
+        for row in con.execute(
+            f"SELECT block FROM search_blocks WHERE block BETWEEN ? AND ? AND NOT ({held})",
+            [low, high, *every],
         ).fetchall()
-        if not _may_hold(bloom, every)
     }
     ranges: list[tuple[int, int]] = []
     for block in range(low, high + 1):

@@ -4,6 +4,6 @@
 -- is simply searched in full (`newswatch index` builds the rows of articles stored before).
 CREATE TABLE search_blocks (
     block BIGINT NOT NULL,
-    bloom BLOB NOT NULL,
+    bloom BIT NOT NULL,                   -- 2^20 bits
     built_at TIMESTAMPTZ NOT NULL DEFAULT current_timestamp
 );

@@ -69,7 +69,7 @@ def test_normalising_agrees_with_re2_case_folding() -> None:
         for c in map(chr, range(0x20000))
         if not 0xD800 <= ord(c) < 0xE000 and (c.lower() != c or c.upper() != c or c.casefold() != c)
     ]
-    _, _, several = search_index._folding()
+    several = search_index._folding()[2]
     with duckdb.connect() as db:
         db.execute("CREATE TABLE chars AS SELECT unnest(?::VARCHAR[]) AS c", [chars])
         for term in chars:
@@ -159,6 +159,16 @@ def test_articles_stored_before_the_index_are_searched_then_indexed(
     assert search_index.candidate_ranges(con, ["zelensky"], first, last) == []
     assert len(search.search_articles(con, "grain")) == 6
     assert len(search.search_articles(con, "munitions")) == 1
+
+
+@given(st.text(alphabet=ALPHABET + "ﬁŉ", max_size=30))
+def test_a_term_hashes_as_the_same_text_indexed(term: str) -> None:
+    """A term's bits, hashed in plain Python, are among the bits of the same text indexed with
+    numpy; all of them when no character of it folds to several."""
+    indexed = {int(bit) for bit in search_index.text_bits(term)}
+    assert search_index.term_bits(term) <= indexed
+    if not any(c in search_index._folding()[2] for c in search_index.normalize(term)):
+        assert search_index.term_bits(term) == indexed
 
 
 @given(st.lists(st.integers(0, 200), unique=True, min_size=1).map(sorted), st.integers(1, 5))
