@@ -55,6 +55,7 @@ from urllib.parse import urljoin, urlsplit
 import httpcore
 import httpx
 
+from extract.addresses import LOOPBACK, Network
 from extract.errors import (
     BadResponse,
     BlockedAddress,
@@ -67,7 +68,7 @@ from extract.errors import (
     TooManyRedirects,
     UnsupportedURL,
 )
-from extract.guard import LOOPBACK, GuardedTransport, Network, RefusedAddress
+from extract.guard import GuardedTransport, RefusedAddress
 
 DEFAULT_USER_AGENT = "newswatch/0.1 (+https://github.com/newswatch/newswatch)"
 FEED_ACCEPT = (

@@ -14,7 +14,8 @@ one of the named `private_hosts` is let through; every other non-global address 
 so a site on an allowed loopback address still cannot redirect to 10.0.0.0/8 or 169.254.0.0/16.
 Cloud metadata addresses (`METADATA`) are refused whatever the allow-list says.
 
-A refused connection raises `RefusedAddress`; `extract.fetch` translates it into
+Which addresses are refused is `extract.addresses` (plain `ipaddress`, light enough for the
+settings to import). A refused connection raises `RefusedAddress`; `extract.fetch` translates it into
 `extract.errors.BlockedAddress` at its one boundary.
 """
 
@@ -29,77 +30,7 @@ from typing import Any
 import httpcore
 import httpx
 
-_NAT64 = ipaddress.ip_network("64:ff9b::/96")
-
-
-Address = ipaddress.IPv4Address | ipaddress.IPv6Address
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-
-LOOPBACK: tuple[Network, ...] = (
-    ipaddress.ip_network("127.0.0.0/8"),
-    ipaddress.ip_network("::1/128"),
-)
-# Instance metadata services (AWS, GCP, Azure, OpenStack; AWS IPv6; Alibaba): never reachable.
-METADATA = frozenset(
-    ipaddress.ip_address(a) for a in ("169.254.169.254", "fd00:ec2::254", "100.100.100.200")
-)
-
-
-def parse_networks(items: Iterable[str]) -> tuple[Network, ...]:
-    """Networks from "127.0.0.1", "10.1.2.0/24", "::1" ...; ValueError names a bad item."""
-    networks: list[Network] = []
-    for item in items:
-        try:
-            networks.append(ipaddress.ip_network(item.strip(), strict=False))
-        except ValueError as exc:
-            raise ValueError(f"{item!r} is not an address or network") from exc
-    return tuple(networks)
-
-
-def _plain(ip: Address) -> Address:
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        return ip.ipv4_mapped
-    return ip
-
-
-def refusal(ip: Address, allowed: tuple[Network, ...] = ()) -> str | None:
-    """Why `ip` is refused given the allow-list, or None: metadata never, allowed networks yes."""
-    plain = _plain(ip)
-    if plain in METADATA:
-        return "cloud metadata address"
-    reason = blocked_reason(ip)
-    if reason is None:
-        return None
-    if any(plain.version == net.version and plain in net for net in allowed):
-        return None
-    return reason
-
-
-def blocked_reason(ip: Address) -> str | None:
-    """Why newswatch must not connect to `ip` ("loopback", "private", ...), or None if it may."""
-    if isinstance(ip, ipaddress.IPv6Address):
-        embedded: ipaddress.IPv4Address | None = ip.ipv4_mapped or ip.sixtofour
-        if embedded is None and ip.teredo is not None:
-            embedded = ip.teredo[1]
-        if embedded is None and ip in _NAT64:
-            embedded = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
-        if embedded is not None:
-            inner = blocked_reason(embedded)
-            if inner is not None:
-                return f"{inner} (embedded in {ip})"
-    for reason, hit in (
-        ("unspecified", ip.is_unspecified),
-        ("loopback", ip.is_loopback),
-        ("link-local", ip.is_link_local),
-        ("multicast", ip.is_multicast),
-        ("reserved", ip.is_reserved),
-        ("private", ip.is_private),
-    ):
-        if hit:
-            return reason
-    if not ip.is_global:
-        return "not globally routable"
-    return None
+from extract.addresses import METADATA, Network, plain_address, refusal
 
 
 class RefusedAddress(Exception):
@@ -140,7 +71,7 @@ class GuardedBackend(httpcore.SyncBackend):
         for address in addresses:
             ip = ipaddress.ip_address(address)
             reason = refusal(ip, self._allowed)
-            if reason is not None and (not named or _plain(ip) in METADATA):
+            if reason is not None and (not named or plain_address(ip) in METADATA):
                 raise RefusedAddress(host, address, reason)
         last_error: Exception | None = None
         for address in addresses:

@@ -12,8 +12,7 @@ import typer
 from rich.table import Table
 
 from newswatch.console import DATE_FORMATS, DbOption, aware, err, fail, out, settings_or_exit
-from pipeline import site, timeline
-from reports.timeline import CATEGORIES
+from reports.categories import CATEGORIES
 
 timeline_app = typer.Typer(
     help="The timeline of developments: one entry per story, with a category.",
@@ -58,6 +57,8 @@ def timeline_build(
     ] = False,
 ) -> None:
     """Bring the timeline up to date with the stories (analysts' categories are kept)."""
+    from pipeline import timeline
+
     settings = settings_or_exit(db=db)
     run = timeline.refresh_timeline(settings, full=every)
     counts = ", ".join(f"{CATEGORIES[c]} {n}" for c, n in run.by_category.items()) or "none"
@@ -75,6 +76,8 @@ def timeline_list(
     category: CategoryOption = None,
 ) -> None:
     """The timeline, oldest first: id, first report, category, headline."""
+    from pipeline import timeline
+
     settings = settings_or_exit(db=db)
     try:
         entries = timeline.read_timeline(
@@ -107,6 +110,8 @@ def timeline_set_category(
     db: DbOption = None,
 ) -> None:
     """Keep an analyst's category for a development, across every rebuild."""
+    from pipeline import timeline
+
     settings = settings_or_exit(db=db)
     try:
         slug = timeline.set_category(settings, story_id, category)
@@ -124,6 +129,8 @@ def timeline_import_categories(
     db: DbOption = None,
 ) -> None:
     """Analysts' categories from a file: an edited `timeline export --format csv` works."""
+    from pipeline import timeline
+
     settings = settings_or_exit(db=db)
     try:
         done = timeline.import_categories(settings, path)
@@ -154,6 +161,8 @@ def timeline_export(
     ] = None,
 ) -> None:
     """Write the timeline for other tools: CSV, JSON Lines or an iCalendar file."""
+    from pipeline import timeline
+
     settings = settings_or_exit(db=db)
     try:
         if output is None:
@@ -174,6 +183,8 @@ def timeline_export(
 @site_app.command("build")
 def site_build(db: DbOption = None, site_dir: SiteDirOption = None) -> None:
     """Render the archive site into its folder (the timeline is refreshed first)."""
+    from pipeline import site
+
     settings = settings_or_exit(db=db, site_dir=site_dir)
     try:
         built = site.build_site(settings)
@@ -190,6 +201,8 @@ def site_serve(
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1.", min=1, max=65535)] = 8008,
 ) -> None:
     """Serve the built site on http://127.0.0.1:PORT/ until Ctrl-C."""
+    from pipeline import site
+
     settings = settings_or_exit(db=db, site_dir=site_dir)
     try:
         server = site.site_server(settings, port)

@@ -22,7 +22,7 @@ import extract.article.seeds
 import extract.relevance
 import pipeline.process
 from extract.article.seeds import read_seed_articles, seed_article
-from extract.feeds.feedlist import load_feed_list
+from extract.feeds.feedlist import feed_list_origin, load_feed_list
 from extract.feeds.poll import is_due, next_poll_time, poll_feeds
 from extract.fetch import HttpConfig, host_of
 from extract.models import (
@@ -79,10 +79,6 @@ def topic_terms(settings: Settings) -> TopicTerms:
 @lru_cache(maxsize=2)
 def _terms_of(path: Path, _mtime: int) -> TopicTerms:
     return load_topic_terms(path)
-
-
-def feed_list_origin(path: Path) -> str:
-    return str(path.resolve())
 
 
 # --- feeds ----------------------------------------------------------------------------------

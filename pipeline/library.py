@@ -13,10 +13,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
-from extract.feeds.feedlist import load_feed_list
-from extract.feeds.opml import OpmlFeed, render_opml
+from extract.feeds.feedlist import feed_list_origin, load_feed_list
 from extract.models import FeedSpec
-from pipeline.ingest import feed_list_origin
 from pipeline.progress import stage
 from pipeline.settings import Settings
 from store import feeds as feed_store
@@ -111,6 +109,8 @@ def remove_feed(settings: Settings, url: str) -> bool:
 def feeds_opml(settings: Settings) -> tuple[bytes, int]:
     """The active feeds (list and hand-added) as an OPML document, and how many there are."""
     rows = list_feeds(settings, active_only=True)
+    from extract.feeds.opml import OpmlFeed, render_opml  # lxml: only for this command
+
     data = render_opml(
         [
             OpmlFeed(

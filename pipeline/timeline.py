@@ -28,12 +28,13 @@ from typing import IO, Any
 from extract.relevance.terms import load_topic_terms
 from pipeline.clock import utcnow
 from pipeline.settings import Settings
+from reports.categories import CATEGORIES
 from reports.select import ArticleRow
 from reports.site.render import development_path
 from reports.stories.entities import EntityReader
 from reports.stories.grouping import StoryContext
 from reports.stories.model import load_model
-from reports.timeline import CATEGORIES, RULES, TimelineEntry, category_slug, timeline_entry
+from reports.timeline import RULES, TimelineEntry, category_slug, timeline_entry
 from reports.timeline_export import TimelineFormat, write_timeline
 from store import timeline as timeline_store
 from store.db import connect

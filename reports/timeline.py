@@ -21,23 +21,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from reports.categories import CATEGORIES, DEFAULT
 from reports.select import ArticleRow
 from reports.stories.entities import Entities
 from reports.stories.gist import PLAIN, gist
 from reports.stories.grouping import StoryContext
 
-# Category slug -> label, in the order ties are broken (and lists are shown).
-CATEGORIES: dict[str, str] = {
-    "military": "military cooperation and deployments",
-    "arms": "arms and munitions transfers",
-    "treaties": "treaties and law",
-    "sanctions": "sanctions and the UN",
-    "technology": "technology and space",
-    "economy": "economy, transport and labour",
-    "people": "people and culture",
-    "diplomacy": "diplomacy and visits",
-}
-DEFAULT = "diplomacy"
 TITLE_WEIGHT = 3  # an id in the headline counts three times: it says what the report is about
 HEAD_WEIGHT = 2  # in the lead, twice
 MAX_REASONS = 3

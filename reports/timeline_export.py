@@ -17,8 +17,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import IO, Any
 
+from reports.categories import CATEGORIES
 from reports.select import language_name
-from reports.timeline import CATEGORIES
 
 
 class TimelineFormat(StrEnum):

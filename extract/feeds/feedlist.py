@@ -118,3 +118,8 @@ def opml_feeds(data: bytes, *, name: str = "OPML file") -> tuple[list[FeedSpec],
             FeedSpec(url=url, title=o.title, source=o.title, language=o.language, topic=o.category)
         )
     return specs, problems
+
+
+def feed_list_origin(path: Path) -> str:
+    """How the feeds table names the list a feed came from: its resolved path."""
+    return str(path.resolve())

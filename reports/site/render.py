@@ -33,8 +33,8 @@ from zoneinfo import ZoneInfo
 
 import jinja2
 
+from reports.categories import CATEGORIES
 from reports.select import language_name, safe_link
-from reports.timeline import CATEGORIES
 
 BRAND = "Russia–North Korea"
 STATIC = ("site.css", "site.js")

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from extract.addresses import parse_networks
 from extract.fetch import Fetcher, HttpConfig
-from extract.guard import parse_networks
 
 FEEDS = Path(__file__).resolve().parent.parent / "fixtures" / "feeds"
 MANIFEST = {item["file"]: item for item in json.loads((FEEDS / "MANIFEST.json").read_text())}

@@ -14,6 +14,7 @@ from email.utils import format_datetime
 
 import pytest
 
+from extract.addresses import blocked_reason
 from extract.errors import (
     BadResponse,
     BlockedAddress,
@@ -31,7 +32,6 @@ from extract.fetch import (
     HttpConfig,
     parse_retry_after,
 )
-from extract.guard import blocked_reason
 from tests.extract.conftest import FeedServer, Reply, Request
 
 MB = 1024 * 1024

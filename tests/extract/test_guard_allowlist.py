@@ -12,9 +12,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from extract.addresses import LOOPBACK, METADATA, parse_networks, refusal
 from extract.errors import BlockedAddress
 from extract.fetch import Fetcher, HttpConfig
-from extract.guard import LOOPBACK, METADATA, parse_networks, refusal
 from pipeline.ingest import http_config
 from pipeline.settings import SettingsError, load_settings
 from tests.extract.conftest import FeedServer, Reply

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from reports.categories import CATEGORIES, DEFAULT
 from reports.stories.entities import Entities
-from reports.timeline import CATEGORIES, DEFAULT, RULES, categorise, category_slug
+from reports.timeline import RULES, categorise, category_slug
 
 
 def read(body: set[str], head: set[str] | None = None, title: set[str] | None = None) -> Entities:
