@@ -10,7 +10,6 @@ will not load) come back as data; a broken database or settings file raises.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -38,6 +37,7 @@ from extract.relevance.terms import TopicTerms, load_topic_terms
 from extract.urls import canonicalize_url
 from pipeline import progress
 from pipeline.clock import utcnow
+from pipeline.fingerprint import fingerprint, source_files
 from pipeline.process import judge_article, process_article
 from pipeline.settings import Settings
 from pipeline.workers import ArticleWorkers, Job, article_workers
@@ -334,23 +334,15 @@ def seed_fingerprint(settings: Settings) -> str:
     code that reads, judges and stores a seed (so an upgrade judges them again)."""
     seeds_dir = settings.seeds_dir / "articles"
     seeds = sorted(p for p in seeds_dir.rglob("*") if p.is_file()) if seeds_dir.is_dir() else []
-    code = [
-        Path(m.__file__ or "") for m in (extract.article.seeds, pipeline.process, article_store)
-    ]
-    code += sorted(Path(extract.relevance.__file__ or "").parent.glob("*.py"))
-    digest = hashlib.sha256()
-    for label, path in [
-        *((str(p.relative_to(seeds_dir)), p) for p in seeds),
-        ("terms", Path(settings.gazetteer)),
-        *((p.name, p) for p in code),
-    ]:
-        try:
-            body = path.read_bytes()
-        except OSError:
-            body = b"unreadable"  # the load itself reports what is wrong with it
-        digest.update(f"{label}\0{len(body)}\0".encode())
-        digest.update(body)
-    return digest.hexdigest()
+    return fingerprint(
+        [
+            *((str(p.relative_to(seeds_dir)), p) for p in seeds),
+            ("terms", Path(settings.gazetteer)),
+            *source_files(
+                extract.article.seeds, pipeline.process, article_store, extract.relevance
+            ),
+        ]
+    )
 
 
 # --- summary --------------------------------------------------------------------------------

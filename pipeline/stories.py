@@ -3,12 +3,15 @@
 Called after each poll (the day's new articles), by the weekly digest (its window) and at the end
 of a backfill (its window); cheap to repeat, since articles that have a story keep it. The grouping
 itself is `reports.stories`; this step reads the articles, makes sure each has its sentence vector
-(computed once, kept in `article_vectors`), and stores the decisions. `story_context` gives the
-digest the same gazetteer, model and vectors for telling new developments from continuing ones.
+(computed once, kept in `article_vectors`) and its text features (entities, figures, headline
+words, read once and kept in `article_features` while the text, the gazetteer and the reading
+code stay the same), and stores the decisions. `story_context` gives the digest the same
+gazetteer, model, vectors and features for telling new developments from continuing ones.
 """
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,8 +21,11 @@ from pathlib import Path
 
 import numpy as np
 
+import extract.relevance
+import reports.stories
 from extract.relevance.terms import load_topic_terms
 from pipeline.clock import utcnow
+from pipeline.fingerprint import fingerprint, source_files
 from pipeline.settings import Settings
 from reports.select import ArticleRow
 from reports.stories import grouping as story_logic
@@ -27,6 +33,7 @@ from reports.stories.embedding import SentenceEmbedder, embedding_text
 from reports.stories.entities import EntityReader
 from reports.stories.grouping import StoryContext
 from reports.stories.model import PairModel, load_model
+from reports.stories.profile import TextFeatures, text_features
 from store import stories as story_store
 from store.db import connect
 
@@ -75,12 +82,50 @@ def assign_stories(
 
 
 def story_context(settings: Settings, rows: Sequence[ArticleRow]) -> StoryContext:
-    """The gazetteer reader, the story model and the sentence vectors of `rows` (computed and kept
-    for those that have none yet)."""
+    """The gazetteer reader, the story model, and the sentence vectors and text features of
+    `rows` (each computed and kept for those that have none yet)."""
+    reader = _reader(settings.gazetteer, _mtime(settings.gazetteer))
     return StoryContext(
-        reader=_reader(settings.gazetteer, _mtime(settings.gazetteer)),
+        reader=reader,
         model=_model(settings.story_model, _mtime(settings.story_model)),
         vectors=article_vectors(settings, rows),
+        features=article_features(settings, rows, reader),
+    )
+
+
+def article_features(
+    settings: Settings, rows: Sequence[ArticleRow], reader: EntityReader
+) -> dict[int, TextFeatures]:
+    """What the story model reads from each article's text: read back when kept from the same
+    text, gazetteer and code, else read now (about 2 ms an article) and kept."""
+    base = _features_fingerprint(settings.gazetteer, _mtime(settings.gazetteer))
+    keys = {r.id: _feature_key(base, r) for r in rows}
+    with connect(settings.db, lock_timeout=settings.lock_timeout_seconds) as con:
+        kept = story_store.stored_features(con, keys)
+    features = {i: TextFeatures.from_json(data) for i, data in kept.items()}
+    missing = {r.id: r for r in rows if r.id not in features}
+    if missing:
+        fresh = {i: text_features(r, reader) for i, r in missing.items()}
+        with connect(settings.db, lock_timeout=settings.lock_timeout_seconds) as con:
+            story_store.save_features(
+                con, {i: (keys[i], f.to_json()) for i, f in fresh.items()}, now=utcnow()
+            )
+        features.update(fresh)
+    return features
+
+
+def _feature_key(base: str, row: ArticleRow) -> str:
+    digest = hashlib.sha256(base.encode())
+    for part in (row.title or "", row.body, row.language or ""):
+        digest.update(b"\0" + part.encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()[:32]
+
+
+@lru_cache(maxsize=2)
+def _features_fingerprint(gazetteer: Path, _mtime: float) -> str:
+    """The gazetteer and the code that reads features (`TextFeatures`): a change reads again."""
+    return fingerprint(
+        [("gazetteer", gazetteer), *source_files(reports.stories, extract.relevance)]
     )
 
 
@@ -90,7 +135,7 @@ def article_vectors(settings: Settings, rows: Sequence[ArticleRow]) -> dict[int,
     ids = [r.id for r in rows]
     with connect(settings.db, lock_timeout=settings.lock_timeout_seconds) as con:
         stored = story_store.stored_vectors(con, ids, model=embedder.name)
-    vectors = {i: np.asarray(v, np.float32) for i, v in stored.items()}
+    vectors = dict(stored)
     missing = [r for r in rows if r.id not in vectors]
     if missing:
         computed = embedder.encode([embedding_text(r.title, r.body) for r in missing])

@@ -33,7 +33,7 @@ from reports.select import ArticleRow
 from reports.site.render import development_path
 from reports.stories.entities import EntityReader
 from reports.stories.grouping import StoryContext
-from reports.stories.model import load_model
+from reports.stories.model import PairModel, load_model
 from reports.timeline import RULES, TimelineEntry, category_slug, timeline_entry
 from reports.timeline_export import TimelineFormat, write_timeline
 from store import timeline as timeline_store
@@ -53,8 +53,10 @@ class TimelineRun:
 
 
 @lru_cache(maxsize=2)
-def _context(gazetteer: Path, model: Path, _mtimes: tuple[float, float]) -> StoryContext:
-    return StoryContext(EntityReader(load_topic_terms(gazetteer)), load_model(model), {})
+def _tools(
+    gazetteer: Path, model: Path, _mtimes: tuple[float, float]
+) -> tuple[EntityReader, PairModel]:
+    return EntityReader(load_topic_terms(gazetteer)), load_model(model)
 
 
 def _mtime(path: Path) -> float:
@@ -65,9 +67,10 @@ def _mtime(path: Path) -> float:
 
 
 def timeline_context(settings: Settings) -> StoryContext:
-    """The gazetteer reader (and story model) entries are read with; no sentence vectors needed."""
+    """The gazetteer reader (and story model) entries are read with; no sentence vectors needed.
+    A new context each call: it remembers what it read of each article for one unit of work."""
     paths = (settings.gazetteer, settings.story_model)
-    return _context(*paths, (_mtime(paths[0]), _mtime(paths[1])))
+    return StoryContext(*_tools(*paths, (_mtime(paths[0]), _mtime(paths[1]))), {})
 
 
 def entry_record(entry: TimelineEntry) -> dict[str, Any]:

@@ -22,8 +22,8 @@ Whether a story continues an earlier one is `reports.stories.novelty`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, MutableMapping, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -32,19 +32,28 @@ from reports.stories.copies import near_duplicate_pairs, same_title, shingles
 from reports.stories.entities import EntityReader
 from reports.stories.linkage import average_linkage
 from reports.stories.model import PairBatch, PairModel
-from reports.stories.profile import ArticleProfile, profile_article
+from reports.stories.profile import ArticleProfile, TextFeatures, profile_article, text_features
 
 
 @dataclass(frozen=True)
 class StoryContext:
-    """What grouping needs beside the rows: the gazetteer reader, the pair model, the vectors."""
+    """What grouping needs beside the rows: the gazetteer reader, the pair model, the vectors,
+    and what was read from each article's text (`features`: given when kept, filled in as
+    profiles are made, so one context reads an article once)."""
 
     reader: EntityReader
     model: PairModel
     vectors: Mapping[int, np.ndarray]  # article id -> sentence vector
+    features: MutableMapping[int, TextFeatures] = field(default_factory=dict)
 
     def profiles(self, rows: Sequence[ArticleRow]) -> list[ArticleProfile]:
-        return [profile_article(r, self.reader, self.vectors.get(r.id)) for r in rows]
+        out = []
+        for r in rows:
+            found = self.features.get(r.id)
+            if found is None:
+                found = self.features[r.id] = text_features(r, self.reader)
+            out.append(profile_article(r, self.reader, self.vectors.get(r.id), found))
+        return out
 
 
 @dataclass(frozen=True)

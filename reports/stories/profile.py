@@ -10,6 +10,7 @@ and lead words and name keys (`reports.stories.features`). Pure.
 
 from __future__ import annotations
 
+import json
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -47,19 +48,43 @@ class ArticleProfile:
     vector: np.ndarray | None
 
 
-def profile_article(
-    row: ArticleRow, reader: EntityReader, vector: np.ndarray | None
-) -> ArticleProfile:
-    """The profile of a stored article (`vector`: its sentence embedding, if computed)."""
+@dataclass(frozen=True)
+class TextFeatures:
+    """What a profile reads from an article's headline and text (the costly part: about 2 ms an
+    article), kept per article by `pipeline.stories` so a digest or a later poll reads it back."""
+
+    script: str
+    head_entities: frozenset[str]
+    entities: frozenset[str]
+    kinds: frozenset[str]
+    actors: frozenset[str]
+    title_entities: frozenset[str]
+    quantities: frozenset[int]
+    years: frozenset[int]
+    days: frozenset[tuple[int, int]]
+    tokens: frozenset[str]
+    names: frozenset[str]
+
+    def to_json(self) -> str:
+        fields = {name: sorted(value) for name, value in vars(self).items() if name != "script"}
+        return json.dumps({"script": self.script, **fields}, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, data: str) -> TextFeatures:
+        raw = json.loads(data)
+        return cls(
+            script=raw.pop("script"),
+            days=frozenset((int(m), int(d)) for m, d in raw.pop("days")),
+            **{name: frozenset(values) for name, values in raw.items()},
+        )
+
+
+def text_features(row: ArticleRow, reader: EntityReader) -> TextFeatures:
     body = row.body
     head = " ".join(part for part in (row.title or "", lead_of(body)) if part)
     figures = f"{row.title or ''}\n{body[:FIGURES_CHARS]}"
     found = reader.read(row.title, body, row.language)
-    return ArticleProfile(
-        id=row.id,
-        outlet=row.outlet.casefold(),
-        language=(row.language or "").split("-")[0].lower() or None,
-        when=row.when,
+    return TextFeatures(
         script=script_of(row.title or "") or script_of(body[:300]),
         head_entities=found.head,
         entities=found.body,
@@ -71,6 +96,34 @@ def profile_article(
         days=frozenset(calendar_days(figures)),
         tokens=frozenset(content_tokens(head)),
         names=frozenset(capitalised_names(head)),
+    )
+
+
+def profile_article(
+    row: ArticleRow,
+    reader: EntityReader,
+    vector: np.ndarray | None,
+    features: TextFeatures | None = None,
+) -> ArticleProfile:
+    """The profile of a stored article (`vector`: its sentence embedding, if computed;
+    `features`: what was read from its text before, if kept)."""
+    f = features or text_features(row, reader)
+    return ArticleProfile(
+        id=row.id,
+        outlet=row.outlet.casefold(),
+        language=(row.language or "").split("-")[0].lower() or None,
+        when=row.when,
+        script=f.script,
+        head_entities=f.head_entities,
+        entities=f.entities,
+        kinds=f.kinds,
+        actors=f.actors,
+        title_entities=f.title_entities,
+        quantities=f.quantities,
+        years=f.years,
+        days=f.days,
+        tokens=f.tokens,
+        names=f.names,
         vector=vector,
     )
 
