@@ -4,12 +4,17 @@
     .venv/bin/python -m bench.story_week --articles 5000 --vectors stored   # vectors kept before
     .venv/bin/python -m bench.story_week --articles 5000 --dump /tmp/week.jsonl  # every story
     .venv/bin/python -m bench.story_week --copies-only        # copy detection alone, 1k-5k
+    .venv/bin/python -m bench.story_week --articles 5000 --vectors stored \
+        --among /tmp/newswatch-scale/articles-1000000.duckdb   # the week among a million
 
 The week is built from real texts: the labelled reports of tests/fixtures/stories and the KCNA
 items of ../shared/fixtures/corpus/kcna, cycled to N articles spread over the last seven days
 (relative to now); each text's second and later uses are syndicated copies (another outlet and
 URL, its last paragraph cut), as wire copy is. Every article is stored relevant in a fresh DuckDB
-file, then one `assign_stories` call over the week is timed, with this process's peak RSS. With
+file (or, `--among`, in a copy of a large database, dated after its newest article, the weeks
+before settled first), then one `assign_stories` call over the week is timed in a fresh child
+process, with that process's peak RSS (the setup's is reported apart), and the better of two
+`build_digest` runs of the week's digest. With
 `--vectors none` (a first run) that call embeds every article; with `--vectors stored` the
 vectors are kept beforehand, as ingest or an earlier run leaves them (computed once in a child
 process and cached in the temporary folder, so this process never loads the model). `--dump`
@@ -30,6 +35,7 @@ import json
 import multiprocessing
 import os
 import resource
+import shutil
 import sys
 import tempfile
 import time
@@ -127,8 +133,9 @@ def cached_vectors(texts: list[str]) -> Any:
     return np.load(path)
 
 
-def store_vectors(db: Path, now: datetime) -> None:
-    """Keep a vector for every article of the week, as ingest or an earlier run would have."""
+def store_vectors(db: Path, now: datetime, days: int = 60) -> None:
+    """Keep a vector for every relevant article of the last `days`, as ingest or an earlier run
+    would have."""
     from reports.select import ArticleRow
     from reports.stories.embedding import MODEL_NAME, embedding_text
     from store import stories as story_store
@@ -137,7 +144,7 @@ def store_vectors(db: Path, now: datetime) -> None:
         rows = [
             ArticleRow.from_record(r)
             for r in story_store.relevant_articles(
-                con, since=now - timedelta(days=60), until=now + timedelta(minutes=1)
+                con, since=now - timedelta(days=days), until=now + timedelta(minutes=1)
             )
         ]
     vectors = cached_vectors([embedding_text(r.title, r.body) for r in rows])
@@ -172,36 +179,83 @@ def dump_week(db: Path, now: datetime, out: Path) -> None:
     out.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
 
 
-def assign_week(n: int, *, vectors: str = "none", dump: Path | None = None) -> dict[str, float]:
+def _timed_assign(db: Path, now: datetime) -> tuple[Any, float, float]:
+    """In a child process: one `assign_stories` over the week; its run, seconds, peak MB."""
     from pipeline.settings import load_settings
     from pipeline.stories import assign_stories
 
-    now = datetime.now(UTC).replace(microsecond=0)
-    with tempfile.TemporaryDirectory() as folder:
+    settings = load_settings(db=db)
+    start = time.perf_counter()
+    run = assign_stories(settings, now - timedelta(days=7), now + timedelta(minutes=1))
+    seconds = time.perf_counter() - start
+    # VmHWM, not ru_maxrss: a spawned child's ru_maxrss starts at its parent's size at the fork.
+    status = Path("/proc/self/status").read_text()
+    hwm_kb = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM"))
+    return run, seconds, hwm_kb / 1024
+
+
+def assign_week(
+    n: int, *, vectors: str = "none", dump: Path | None = None, among: Path | None = None
+) -> dict[str, object]:
+    """Store the week (in a fresh database, or in a copy of `among` after its newest article),
+    then time one `assign_stories` over it and two builds of its digest."""
+    from pipeline.digest import build_digest, resolve_window
+    from pipeline.settings import load_settings
+    from pipeline.stories import assign_stories
+
+    with tempfile.TemporaryDirectory(dir=None if among is None else among.parent) as folder:
         settings = load_settings(db=Path(folder) / "week.duckdb")
+        now = datetime.now(UTC).replace(microsecond=0)
+        stored = 0
+        if among is not None:
+            shutil.copyfile(among, settings.db)
+            with connect(settings.db) as con:
+                newest, stored = con.execute(
+                    "SELECT max(coalesce(published_at, first_seen_at)), count(*) FROM articles"
+                ).fetchone() or (None, 0)
+            if newest is not None:
+                now = max(now, newest + timedelta(days=8))
         items = week_of(n, now)
         with connect(settings.db) as con:
             for i in range(0, len(items), 500):
                 batch = items[i : i + 500]
                 article_store.upsert_articles(con, batch, now=now)  # first seen: now
+        lookback = settings.story_lookback_days
         if vectors == "stored":
-            store_vectors(settings.db, now)
+            store_vectors(settings.db, now, days=7 + lookback + 1)
+        if among is not None:  # the weeks before are settled, as in steady operation
+            week_start = now - timedelta(days=7)
+            assign_stories(settings, week_start - timedelta(days=lookback), week_start)
         before = peak_mb()
-        start = time.perf_counter()
-        run = assign_stories(settings, now - timedelta(days=7), now + timedelta(minutes=1))
-        seconds = time.perf_counter() - start
+        # In a fresh child process, so its peak memory is the call's, not the setup's.
+        with multiprocessing.get_context("spawn").Pool(1) as pool:
+            run, seconds, call_peak = pool.apply(_timed_assign, (settings.db, now))
+        window = resolve_window(  # the days the week was first seen (today included)
+            settings,
+            since=(now - timedelta(days=7)).date(),
+            until=(now + timedelta(days=1)).date(),
+            now=now,
+        )
+        digest_seconds = []
+        for _ in range(2):
+            t = time.perf_counter()
+            built = build_digest(settings, window, now=now)
+            digest_seconds.append(time.perf_counter() - t)
         if dump is not None:
             dump_week(settings.db, now, dump)
     return {
         "articles": n,
+        "stored_before": stored,
         "vectors": vectors,
         "considered": run.considered,
         "assigned": run.assigned,
         "copies": run.copies,
         "stories": run.stories,
         "seconds": seconds,
-        "peak_mb": peak_mb(),
-        "peak_mb_before": before,
+        "digest_seconds": min(digest_seconds),
+        "digest_items": len(built.digest.new) + len(built.digest.continuing),
+        "peak_mb_call": call_peak,  # the child process that made the call (imports included)
+        "peak_mb_setup": max(before, peak_mb()),
     }
 
 
@@ -290,9 +344,15 @@ if __name__ == "__main__":
         "temporary folder)",
     )
     parser.add_argument("--dump", type=Path, help="write every article's story and copy link")
+    parser.add_argument(
+        "--among",
+        type=Path,
+        help="a database to copy and add the week to, after its newest article (for example "
+        "/tmp/newswatch-scale/articles-1000000.duckdb from bench/scale_db.py)",
+    )
     args = parser.parse_args()
     if args.copies_only:
         result: object = copies_only([int(s) for s in args.sizes.split(",")])
     else:
-        result = assign_week(args.articles, vectors=args.vectors, dump=args.dump)
+        result = assign_week(args.articles, vectors=args.vectors, dump=args.dump, among=args.among)
     print(json.dumps(result))

@@ -456,8 +456,13 @@ assignment of a 5 k week ([benchmarks/story-week.md](benchmarks/story-week.md),
   the fetch (about 6 ms per page) and the store, about 40 % of a core between them.
   `load_seeds` read the term data and judged the seeds on every poll (0.54 s); it now skips
   them while the seed files, the term data and the judging code are those of the last load
-  (0.03 s; in-process, first call of a process, small database, one run, 2026-12-03; not
-  yet in the figures above, which were measured before it).
+  (0.03 s; in-process, first call of a process, small database, one run, 2026-12-03).
+- **Start-up of a command.** `newswatch search`, `export` and `--help` imported 1.1 s of
+  modules (trafilatura through the feed-list helpers, the HTTP stack through the settings'
+  address allow-list, the site and timeline code for the help text); they now import 0.4 s
+  (`python -X importtime -m newswatch search ...`): `extract/addresses.py` holds the address
+  policy without httpx, `reports/categories.py` the timeline's categories, and the site,
+  timeline and OPML modules are imported by the commands that use them.
 - **Extraction at bare cost.** `extract_article` now costs about 0.9 × trafilatura's own
   `extract` per page at Zyte F1 0.972 (both passes `fast`, the recall retry only for short texts,
   metadata without what newswatch never reads, language from the first 1,000 characters):
@@ -474,10 +479,17 @@ assignment of a 5 k week ([benchmarks/story-week.md](benchmarks/story-week.md),
   30 s goal ([benchmarks/story-week.md](benchmarks/story-week.md)); what is left there is
   per-article profiles and pair scores in Python. A first run (a backfill: every article
   embedded) is far above it, bound by the sentence embedding on two cores.
-- Not met or not measured: a search that matches nothing still reads every article (no full-text
-  extension offline); a poll that brings new pages costs more on 1 M than on 1 k; the digest among
-  1 M articles; the 10 k-page backfill into 1 M (500 pages measured); feeds sharded over several
-  workers (`docs/scaling.md` says what stands in the way).
+- **Search over a million** (`store/search_index.py`): a Bloom filter of character trigrams per
+  block of 2,048 articles, kept in the transaction that stores them and tested inside DuckDB,
+  so a search reads only the blocks that may hold every term; the results are those of a full
+  scan (`tests/store/test_search_index.py`, case folding checked against DuckDB's RE2 for
+  every cased character). An absent word went from 4.0 s to about 0.8 s whole process at 1 M
+  ([benchmarks/scale.md](benchmarks/scale.md)). Still slow: a word that occurs nowhere but is
+  made of common trigrams ("tumen": 1.9 s, every block read).
+- Not met or not measured: a poll that brings new pages costs more CPU on 1 M than on 1 k (2.3 ×
+  in [benchmarks/scale.md](benchmarks/scale.md), not traced); the 10 k-page backfill into 1 M
+  (500 pages measured); feeds sharded over several workers (`docs/scaling.md` says what stands
+  in the way).
 """
 
 
