@@ -179,19 +179,21 @@ def dump_week(db: Path, now: datetime, out: Path) -> None:
     out.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
 
 
-def _timed_assign(db: Path, now: datetime) -> tuple[Any, float, float]:
-    """In a child process: one `assign_stories` over the week; its run, seconds, peak MB."""
+def _timed_assign(db: Path, now: datetime, send: Any) -> None:
+    """In a child process: one `assign_stories` over the week; sends its run, seconds, peak MB."""
     from pipeline.settings import load_settings
     from pipeline.stories import assign_stories
+    from pipeline.workers import close_shared_workers
 
     settings = load_settings(db=db)
     start = time.perf_counter()
     run = assign_stories(settings, now - timedelta(days=7), now + timedelta(minutes=1))
     seconds = time.perf_counter() - start
+    close_shared_workers()  # the features may have been read on the extraction pool
     # VmHWM, not ru_maxrss: a spawned child's ru_maxrss starts at its parent's size at the fork.
     status = Path("/proc/self/status").read_text()
     hwm_kb = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM"))
-    return run, seconds, hwm_kb / 1024
+    send.send((run, seconds, hwm_kb / 1024))
 
 
 def assign_week(
@@ -227,9 +229,17 @@ def assign_week(
             week_start = now - timedelta(days=7)
             assign_stories(settings, week_start - timedelta(days=lookback), week_start)
         before = peak_mb()
-        # In a fresh child process, so its peak memory is the call's, not the setup's.
-        with multiprocessing.get_context("spawn").Pool(1) as pool:
-            run, seconds, call_peak = pool.apply(_timed_assign, (settings.db, now))
+        # In a fresh child process, so its peak memory is the call's, not the setup's (not a
+        # Pool's daemonic worker: the call may start the extraction pool for its features).
+        context = multiprocessing.get_context("spawn")
+        receive, send = context.Pipe(duplex=False)
+        child = context.Process(target=_timed_assign, args=(settings.db, now, send))
+        child.start()
+        while not receive.poll(1):
+            if not child.is_alive():
+                raise SystemExit("the timed assign_stories call failed (see above)")
+        run, seconds, call_peak = receive.recv()
+        child.join()
         window = resolve_window(  # the days the week was first seen (today included)
             settings,
             since=(now - timedelta(days=7)).date(),

@@ -12,6 +12,7 @@ gazetteer, model, vectors and features for telling new developments from continu
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -93,19 +94,36 @@ def story_context(settings: Settings, rows: Sequence[ArticleRow]) -> StoryContex
     )
 
 
+# Features to read before the worker pool (one process per core, the poll's own when it ran in
+# this process) pays for itself: a backfill's or a first digest's window, not a poll's news.
+POOL_FROM = 200
+
+
 def article_features(
     settings: Settings, rows: Sequence[ArticleRow], reader: EntityReader
 ) -> dict[int, TextFeatures]:
     """What the story model reads from each article's text: read back when kept from the same
-    text, gazetteer and code, else read now (about 2 ms an article) and kept."""
+    text, gazetteer and code, else read now (about 2-4 ms an article; on the worker pool from
+    `POOL_FROM` articles) and kept."""
     base = _features_fingerprint(settings.gazetteer, _mtime(settings.gazetteer))
     keys = {r.id: _feature_key(base, r) for r in rows}
     with connect(settings.db, lock_timeout=settings.lock_timeout_seconds) as con:
         kept = story_store.stored_features(con, keys)
     features = {i: TextFeatures.from_json(data) for i, data in kept.items()}
-    missing = {r.id: r for r in rows if r.id not in features}
+    missing = [r for r in rows if r.id not in features]
     if missing:
-        fresh = {i: text_features(r, reader) for i, r in missing.items()}
+        workers = None
+        # A daemonic process (a multiprocessing pool's worker) cannot start a pool of its own.
+        if len(missing) >= POOL_FROM and not multiprocessing.current_process().daemon:
+            from pipeline.workers import article_workers  # the extraction code: only here
+
+            workers = article_workers(settings)
+        found = (
+            workers.text_features(missing)
+            if workers is not None
+            else [text_features(r, reader) for r in missing]
+        )
+        fresh = {r.id: f for r, f in zip(missing, found, strict=True)}
         with connect(settings.db, lock_timeout=settings.lock_timeout_seconds) as con:
             story_store.save_features(
                 con, {i: (keys[i], f.to_json()) for i, f in fresh.items()}, now=utcnow()

@@ -2,6 +2,7 @@
 
     workers = article_workers(settings)            # None when one process is asked for
     items = workers.process(jobs, now=now)         # the same records `process_article` makes
+    features = workers.text_features(rows)         # what the story model reads of each text
 
 Each worker is started once per command (a `concurrent.futures.ProcessPoolExecutor` on the
 `forkserver` context: workers are forks of one server process that imported the extraction code
@@ -41,6 +42,9 @@ from extract.models import ExtractionStatus, FeedEntry, PageFetch, ProcessedArti
 from extract.relevance.terms import TopicTerms, load_topic_terms
 from pipeline.process import judge_article, process_article
 from pipeline.settings import Settings
+from reports.select import ArticleRow
+from reports.stories.entities import EntityReader
+from reports.stories.profile import TextFeatures, text_features
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +58,7 @@ MAX_BREAKS_IN_A_ROW = 3
 OWNER_CHECK_SECONDS = 0.5
 
 _terms: TopicTerms | None = None  # per worker process, set once by `_start_worker`
+_reader: EntityReader | None = None  # per worker process, made at its first features job
 
 
 class WorkerPoolError(RuntimeError):
@@ -98,6 +103,14 @@ def _run_chunk(jobs: Sequence[Job], now: datetime) -> list[ProcessedArticle]:
         replace(process_article(entry, page, terms=_terms, now=now, source=source), page=None)
         for entry, page, source in jobs
     ]
+
+
+def _read_features(rows: Sequence[ArticleRow]) -> list[TextFeatures]:
+    global _reader
+    assert _terms is not None, "worker started without its term data"
+    if _reader is None:
+        _reader = EntityReader(_terms)
+    return [text_features(row, _reader) for row in rows]
 
 
 def worker_count(settings: Settings) -> int:
@@ -158,6 +171,23 @@ class ArticleWorkers:
         pages = [page for _entry, page, _source in jobs]
         return [replace(item, page=page) for item, page in zip(results, pages, strict=True)]
 
+    def text_features(self, rows: Sequence[ArticleRow]) -> list[TextFeatures]:
+        """What the story model reads of each row's text (`text_features`), in order. Reading
+        is pure: should the pool break, the rest is read in this process."""
+        size = max(1, -(-len(rows) // (self.workers * CHUNKS_PER_WORKER)))
+        chunks = [list(rows[i : i + size]) for i in range(0, len(rows), size)]
+        pool = self._executor()
+        results: list[TextFeatures] = []
+        try:
+            futures = [pool.submit(_read_features, chunk) for chunk in chunks]
+            for future in futures:
+                results += future.result()
+        except BrokenProcessPool:
+            self._restart()
+            reader = EntityReader(load_topic_terms(self.gazetteer))
+            results += [text_features(row, reader) for row in rows[len(results) :]]
+        return results
+
     def _one(self, job: Job, now: datetime) -> ProcessedArticle:
         """One job in a pool of its own making; a job that breaks a worker again is kept failed.
         Pools that break on job after job are not the pages' doing: that raises."""
@@ -216,3 +246,11 @@ def article_workers(settings: Settings) -> ArticleWorkers | None:
         _shared[key] = ArticleWorkers(settings.gazetteer, count)
         atexit.register(_shared[key].close)
     return _shared[key]
+
+
+def close_shared_workers() -> None:
+    """Close this process's pools now. A process started by `multiprocessing` must, before it
+    returns: its exit joins its children and runs no `atexit` hooks, so it would wait forever
+    for workers that wait for work."""
+    for workers in _shared.values():
+        workers.close()

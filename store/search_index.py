@@ -35,6 +35,8 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
+from store.db import transaction
+
 if TYPE_CHECKING:  # numpy is imported where articles are indexed; a search hashes in Python
     import numpy as np
     import numpy.typing as npt
@@ -199,16 +201,11 @@ def unindexed_blocks(con: duckdb.DuckDBPyConnection, limit: int | None = None) -
 
 def build_blocks(con: duckdb.DuckDBPyConnection, blocks: Sequence[int]) -> None:
     """Build the filters of these blocks (those that still have none), in one transaction."""
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         have = _blocks_with_filter(con, list(blocks))
         for block in blocks:
             if block not in have:
                 _build_block(con, block)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
 
 
 def candidate_ranges(

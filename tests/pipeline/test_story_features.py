@@ -84,6 +84,19 @@ def test_features_are_read_once_and_read_back_unchanged(
     assert again == {r.id: text_features(r, reader) for r in rows}
 
 
+def test_the_worker_pool_reads_what_this_process_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = load_settings(db=tmp_path / "n.duckdb", extract_workers=2)
+    rows = store(settings, real_articles(30))
+    reader = stories._reader(settings.gazetteer, stories._mtime(settings.gazetteer))
+    monkeypatch.setattr(stories, "POOL_FROM", 1)
+    monkeypatch.setattr(stories, "text_features", None)  # not read here: on the workers
+    assert stories.article_features(settings, rows, reader) == {
+        r.id: text_features(r, reader) for r in rows
+    }
+
+
 def test_features_survive_their_json() -> None:
     reader = stories._reader(load_settings().gazetteer, 0.0)
     for n, item in enumerate(real_articles(40)):
