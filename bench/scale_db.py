@@ -32,7 +32,8 @@ import duckdb
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from store import search_index  # noqa: E402
+from pipeline.library import build_search_index  # noqa: E402
+from pipeline.settings import load_settings  # noqa: E402
 from store.db import connect  # noqa: E402
 
 SCALE_DIR = Path(os.environ.get("NEWSWATCH_SCALE_DIR", "/tmp/newswatch-scale"))
@@ -153,13 +154,11 @@ def _fill(con: duckdb.DuckDBPyConnection, articles: int, built: datetime) -> Non
 
 
 def _index(path: Path) -> None:
-    """Build the search filters of every block of articles that has none (what `newswatch
-    index` does; articles stored by a poll are indexed as they are stored)."""
-    with connect(path) as con:
-        missing = search_index.unindexed_blocks(con)
-        for n in range(0, len(missing), 16):
-            search_index.build_blocks(con, missing[n : n + 16])
-            print(f"  search index: {n + 16:,} / {len(missing):,} blocks", file=sys.stderr)
+    """Build the search filters of every block of articles that has none, as `newswatch index`
+    does (articles stored by a poll are indexed as they are stored)."""
+    built = build_search_index(load_settings(db=path))
+    if built:
+        print(f"  search index: {built:,} blocks built", file=sys.stderr)
 
 
 def build(articles: int, *, rebuild: bool = False) -> Path:

@@ -300,9 +300,9 @@ def load_seeds(settings: Settings) -> int:
     Reading the term data and judging the seeds costs about half a second, so it is skipped
     when the seed files, the term data and the code that turns a seed into a row are those of
     the last load (`seed_fingerprint`) and every seed is still stored."""
-    fingerprint = seed_fingerprint(settings)
+    loaded_from = seed_fingerprint(settings)
     with connect(settings.db, lock_timeout=settings.lock_timeout_seconds) as con:
-        stored = article_store.current_seed_load(con, fingerprint)
+        stored = article_store.current_seed_load(con, loaded_from)
     if stored is not None:
         return stored
     terms = topic_terms(settings)
@@ -325,7 +325,7 @@ def load_seeds(settings: Settings) -> int:
             con,
             {canonicalize_url(s.url): s.reference_date for s in seeds if s.reference_date},
         )
-        article_store.record_seed_load(con, fingerprint, len(items), now=now)
+        article_store.record_seed_load(con, loaded_from, len(items), now=now)
     return len(items)
 
 

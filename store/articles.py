@@ -154,8 +154,9 @@ def upsert_articles(
     """Insert or update a batch of articles in one transaction; return their ids in the order given.
 
     A few statements per batch, not per article: the ids of the batch's URLs already stored (one
-    lookup), a plain INSERT of the new articles, one UPDATE by id of the stored ones, their blocks'
-    search filters (`store.search_index`), then their HTML and the page-fetch log. A batch that names the same canonical URL twice keeps the last.
+    lookup), a plain INSERT of the new articles, one UPDATE by id of the stored ones, their
+    blocks' search filters (`store.search_index`), then their HTML and the page-fetch log. A
+    batch that names the same canonical URL twice keeps the last.
 
     Not `INSERT ... ON CONFLICT (canonical_url) DO UPDATE`: against a million stored articles
     that statement cost 10-19 s and 3.3 GB per batch of 100 (`bench/scale.py`);

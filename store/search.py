@@ -42,11 +42,11 @@ SPANS_DAYS = (7, 30, 91, 365)
 # At most this many id-bounded scans a span (one costs a few milliseconds).
 MOST_RANGES = 48
 
+_WHEN = "coalesce(published_at, first_seen_at)"
 _COLUMNS = (
     "id, title, source, url, published_at, first_seen_at, language, relevant, relevance_score, "
-    "is_seed, coalesce(summary, '') AS summary, text, coalesce(published_at, first_seen_at) AS sort_when"
+    f"is_seed, coalesce(summary, '') AS summary, text, {_WHEN} AS sort_when"
 )
-_WHEN = "coalesce(published_at, first_seen_at)"
 
 
 def parse_query(query: str) -> list[str]:

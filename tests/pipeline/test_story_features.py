@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from extract.models import ExtractedArticle, ExtractionStatus, ProcessedArticle, Relevance
 from pipeline import stories
 from pipeline.settings import Settings, load_settings
 from reports.select import ArticleRow
@@ -17,6 +16,7 @@ from reports.stories.profile import TextFeatures, text_features
 from store import articles as article_store
 from store import stories as story_store
 from store.db import connect
+from tests.reports.fixture_weeks import processed_article
 
 STORIES = Path(__file__).resolve().parents[1] / "fixtures" / "stories" / "articles.jsonl"
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -30,20 +30,15 @@ def real_articles(count: int) -> list[dict[str, str]]:
 
 def store(settings: Settings, items: list[dict[str, str]]) -> list[ArticleRow]:
     processed = [
-        ProcessedArticle(
-            article=ExtractedArticle(
-                url=item["url"],
-                canonical_url=item["url"],
-                title=item["title"],
-                text=item["text"],
-                author=None,
-                published_at=NOW - timedelta(hours=n),
-                site_name=item["outlet"],
-                language=item["language"],
-                status=ExtractionStatus.OK,
-            ),
-            relevance=Relevance(True, 0.9, ("ru:Russia",), "test"),
-            source=item["outlet"],
+        processed_article(
+            {
+                **item,
+                "published_at": (NOW - timedelta(hours=n)).isoformat(),
+                "relevant": True,
+                "terms": ["ru:Russia"],
+                "feed": "https://news.example/feed.xml",
+            },
+            item["outlet"],
         )
         for n, item in enumerate(items)
     ]

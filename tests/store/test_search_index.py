@@ -8,7 +8,7 @@ mix scripts and the characters whose case folding is irregular (ſ, ς, ß, K, �
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from itertools import pairwise
 
 import duckdb
@@ -16,31 +16,18 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from extract.models import ExtractedArticle, ExtractionStatus, ProcessedArticle, Relevance
+from extract.models import ProcessedArticle
 from store import articles, search, search_index
 from store.db import connect
+from tests.store import test_search as search_tests
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 ALPHABET = "abkKsSſσςΣßẞiIİıкКПп김정은 .-" + "\u212a\u13a0\uab70\u1e9e"
 
 
 def article(n: int, text: str, *, title: str = "t", days: int = 0) -> ProcessedArticle:
-    url = f"https://news.example/a/{n}"
-    return ProcessedArticle(
-        article=ExtractedArticle(
-            url=url,
-            canonical_url=url,
-            title=title,
-            text=text,
-            author=None,
-            site_name="Example",
-            published_at=NOW - timedelta(days=days, hours=n % 7),
-            language="en",
-            status=ExtractionStatus.OK,
-        ),
-        relevance=Relevance(relevant=bool(n % 2), score=0.5, terms=(), reason="r"),
-        summary=None,
-    )
+    """The search tests' article (every third with a summary), half of them relevant."""
+    return search_tests.article(n, days=days, title=title, text=text, relevant=bool(n % 2))
 
 
 @pytest.fixture
