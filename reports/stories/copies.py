@@ -137,3 +137,32 @@ def near_duplicate_pairs(texts: Sequence[frozenset[int]]) -> dict[tuple[int, int
                 if is_copy(shared, size, other_size):
                     pairs[pair] = shared / (size + other_size - shared)
     return pairs
+
+
+def copy_sources(texts: Sequence[frozenset[int]]) -> dict[int, int]:
+    """j -> the smallest i < j whose set j copies (`is_copy`), for every j that copies one.
+
+    What `near_duplicate_pairs` gives, reduced, without listing every pair: identical sets are
+    one set to `near_duplicate_pairs` (a wire story carried word for word by 500 outlets is then
+    one set, not 125,000 pairs), and each set's earliest copy is read from its group's first
+    index and those of the groups it copies.
+    """
+    groups: dict[frozenset[int], list[int]] = {}
+    for index, sh in enumerate(texts):
+        groups.setdefault(sh, []).append(index)
+    distinct = list(groups)
+    firsts = [groups[sh][0] for sh in distinct]  # each group's smallest index
+    copied: list[list[int]] = [[] for _ in distinct]  # the first index of each group copied
+    for a, b in near_duplicate_pairs(distinct):
+        copied[a].append(firsts[b])
+        copied[b].append(firsts[a])
+    sources: dict[int, int] = {}
+    for g, sh in enumerate(distinct):
+        members = groups[sh]
+        same = members[0] if len(sh) >= MIN_SHINGLES else None  # a set copies itself
+        earliest_other = min(copied[g], default=None)
+        for j in members:
+            found = [i for i in (same, earliest_other) if i is not None and i < j]
+            if found:
+                sources[j] = min(found)
+    return sources

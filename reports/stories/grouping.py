@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from reports.select import ArticleRow
-from reports.stories.copies import near_duplicate_pairs, same_title, shingles
+from reports.stories.copies import copy_sources, same_title, shingles
 from reports.stories.entities import EntityReader
 from reports.stories.linkage import average_linkage
 from reports.stories.model import PairBatch, PairModel
@@ -134,10 +134,11 @@ def cluster(
 
 def _copies(ordered: Sequence[ArticleRow]) -> dict[int, int]:
     """index -> the index of the earliest earlier article it copies."""
-    copy_of: dict[int, int] = {}
-    for i, j in near_duplicate_pairs([shingles(r.text) for r in ordered]):
-        if ordered[j].story_id is None:  # i < j: i is earlier in `ordered`
-            copy_of[j] = min(i, copy_of.get(j, i))
+    copy_of = {  # i < j: i is earlier in `ordered`
+        j: i
+        for j, i in copy_sources([shingles(r.text) for r in ordered]).items()
+        if ordered[j].story_id is None
+    }
     for index, row in enumerate(ordered):
         if row.story_id is None and not row.text and index not in copy_of:
             same = [

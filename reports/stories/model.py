@@ -50,6 +50,7 @@ FEATURES = (
 )
 MAX_GAP_DAYS = 60.0
 NEIGHBOUR_ROWS = 256  # rows of the neighbour search computed at once
+PAIR_CHUNK = 20_000  # pairs whose features (and cosines) are computed at once
 MESSAGES = "event:messages"  # the gazetteer's event kind of greetings, letters, condolences
 
 
@@ -76,7 +77,13 @@ class PairModel:
     def score(self, batch: PairBatch, pairs: Sequence[tuple[int, int]]) -> np.ndarray:
         """The probabilities of `pairs`, with 0 for one outlet's messages from different senders
         (`PairBatch.separate_messages`): a rule, as no labelled set holds enough of them."""
-        probabilities = self.probabilities(batch.features(pairs))
+        probabilities = np.concatenate(
+            [np.zeros(0)]
+            + [  # a chunk of pairs at a time: their feature rows are 20 Python floats each
+                self.probabilities(batch.features(pairs[start : start + PAIR_CHUNK]))
+                for start in range(0, len(pairs), PAIR_CHUNK)
+            ]
+        )
         for row, (i, j) in enumerate(pairs):
             if batch.separate_messages(i, j):
                 probabilities[row] = 0.0
@@ -141,11 +148,13 @@ class PairBatch:
         self._words = Rarity.of(p.tokens for p in self.profiles)
         self._names = Rarity.of(p.names for p in self.profiles)
         vectors = [p.vector for p in self.profiles]
-        if self.profiles and all(v is not None for v in vectors):
-            matrix = np.vstack([np.asarray(v, np.float32) for v in vectors])
-            self.cosines: np.ndarray | None = matrix @ matrix.T
-        else:
-            self.cosines = None
+        # the unit sentence vectors, one row per article: cosines are dot products, computed a
+        # block of rows or of pairs at a time (never all n x n: 400 MB at 10,000 articles)
+        self._vectors: np.ndarray | None = (
+            np.vstack([np.asarray(v, np.float32) for v in vectors])
+            if self.profiles and all(v is not None for v in vectors)
+            else None
+        )
         self._days = np.array([p.when.timestamp() / 86400.0 for p in self.profiles])
         self._when = self._days.tolist()
         # each headline's actors weighed once: the denominator of `_conflict`
@@ -158,14 +167,15 @@ class PairBatch:
         """Pairs worth scoring: every pair of a small batch; in a large one each article's
         nearest neighbours by vector within `MAX_GAP_DAYS`, and pairs sharing a figure or day."""
         n = len(self.profiles)
-        if n <= max_neighbours * 4 or self.cosines is None:
+        matrix = self._vectors
+        if n <= max_neighbours * 4 or matrix is None:
             return [(i, j) for i in range(n) for j in range(i + 1, n)]
         days = self._days
         found: set[tuple[int, int]] = set()
         for start in range(0, n, NEIGHBOUR_ROWS):  # a block of rows at a time: memory
             stop = min(start + NEIGHBOUR_ROWS, n)
             gap = np.abs(days[start:stop, None] - days[None, :])
-            score = np.where(gap <= MAX_GAP_DAYS, self.cosines[start:stop], -np.inf)
+            score = np.where(gap <= MAX_GAP_DAYS, matrix[start:stop] @ matrix.T, -np.inf)
             score[np.arange(stop - start), np.arange(start, stop)] = -np.inf
             nearest = np.argpartition(-score, max_neighbours, axis=1)[:, :max_neighbours]
             for i, row in enumerate(nearest.tolist(), start):
@@ -185,15 +195,22 @@ class PairBatch:
                 )
         return sorted(found)
 
+    def cosines(self, pairs: Sequence[tuple[int, int]]) -> list[float]:
+        """The sentence vectors' cosine of each pair (0.0 each when some article has none)."""
+        if self._vectors is None:
+            return [0.0] * len(pairs)
+        found: list[float] = []
+        for start in range(0, len(pairs), PAIR_CHUNK):  # memory: 2 x 1.5 kB a pair
+            rows, cols = np.array(pairs[start : start + PAIR_CHUNK], np.int64).T
+            products = np.einsum("ij,ij->i", self._vectors[rows], self._vectors[cols])
+            found.extend(products.tolist())
+        return found
+
     def features(self, pairs: Sequence[tuple[int, int]]) -> np.ndarray:
         """One row of `FEATURES` per pair."""
         if not pairs:
             return np.zeros((0, len(FEATURES)), np.float64)
-        if self.cosines is not None:
-            rows, cols = zip(*pairs, strict=True)
-            cosines = self.cosines[list(rows), list(cols)].tolist()
-        else:
-            cosines = [0.0] * len(pairs)
+        cosines = self.cosines(pairs)
         pair = self._pair
         return np.array(
             [pair(i, j, cosine) for (i, j), cosine in zip(pairs, cosines, strict=True)],

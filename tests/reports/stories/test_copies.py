@@ -14,6 +14,7 @@ from reports.stories.copies import (
     DUPLICATE_CONTAINMENT,
     DUPLICATE_JACCARD,
     MIN_SHINGLES,
+    copy_sources,
     is_copy,
     jaccard,
     near_duplicate_pairs,
@@ -173,6 +174,18 @@ def test_prefix_filter_finds_exactly_the_pairs_of_checking_every_pair(
     sets: list[frozenset[int]],
 ) -> None:
     assert near_duplicate_pairs(sets) == all_pairs(sets)
+
+
+@settings(max_examples=200, deadline=None)
+@given(sets=near_copies(), repeats=st.lists(st.integers(0, 20), max_size=12))
+def test_copy_sources_are_each_sets_earliest_copy(
+    sets: list[frozenset[int]], repeats: list[int]
+) -> None:
+    sets = sets + [sets[k % len(sets)] for k in repeats]  # word-for-word copies too
+    expected: dict[int, int] = {}
+    for i, j in sorted(all_pairs(sets)):
+        expected.setdefault(j, i)
+    assert copy_sources(sets) == expected
 
 
 def _pair(size_a: int, size_b: int, shared: int) -> list[frozenset[int]]:
