@@ -15,19 +15,25 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import Annotated, Any
 from uuid import uuid4
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.client.schemas.objects import State
 from prefect.runtime import deployment, flow_run
+from prefect.states import Failed
+from pydantic import Field
 
 from extract.feeds.feedlist import FeedListError, load_feed_list
 from extract.models import FeedEntry, FeedPollResult, FeedSource, PageFetch, ProcessedArticle
 from flows.prefect_env import show_core_logs
 from pipeline import ingest, poll, stories
-from pipeline.poll import PollSteps
+from pipeline.poll import PollSteps, Shard
 from pipeline.settings import Settings, SettingsError, load_settings
+
+MAX_SHARDS = 64  # parts of the feed list: one per worker polling side by side
 
 
 @task(name="assign-stories", cache_policy=NO_CACHE)
@@ -95,22 +101,37 @@ def _run_name() -> str:
         count = len(load_feed_list(settings.feeds))
     except (SettingsError, FeedListError, OSError):
         return "poll-feeds"
-    return f"poll-feeds: {count} feeds" + (" (forced)" if params.get("force") else "")
+    name = f"poll-feeds: {count} feeds"
+    if int(params.get("shards") or 1) > 1:
+        name += f", shard {params.get('shard')}/{params.get('shards')}"
+    return name + (" (forced)" if params.get("force") else "")
 
 
 @flow(name="poll-feeds", flow_run_name=_run_name, log_prints=False)
-def poll_feeds_flow(force: bool = False) -> ingest.PollSummary:
+def poll_feeds_flow(
+    force: bool = False,
+    shard: Annotated[int, Field(ge=1, le=MAX_SHARDS)] = 1,
+    shards: Annotated[int, Field(ge=1, le=MAX_SHARDS)] = 1,
+) -> ingest.PollSummary | State[Any]:
     """Poll the feed list once: new entries, their articles, relevance, all stored in DuckDB.
 
     The feed list and the database are settings (NEWSWATCH_FEEDS, NEWSWATCH_DB), not parameters.
 
     Args:
         force: Poll every feed now, even those backing off after errors.
+        shard: Poll only this part of the feed list (1 to `shards`): each feed is in one part,
+            by its URL, so one run per part, side by side on several workers, polls them all.
+        shards: How many parts the feed list is cut into (1: the whole list in one run).
     """
     if deployment.get_id():
         show_core_logs()  # under a worker: INFO of extract/store/newswatch in the run logs
+    try:
+        part = Shard(shard, shards)
+    except ValueError as exc:  # what the parameters' schema cannot check: one line
+        get_run_logger().error("%s", exc)
+        return Failed(message=str(exc))
     settings = load_settings()
-    return run_poll(settings, force=force)
+    return run_poll(settings, force=force, shard=part)
 
 
 TASKS = PollSteps(
@@ -125,10 +146,12 @@ TASKS = PollSteps(
 )
 
 
-def run_poll(settings: Settings, *, force: bool = False) -> ingest.PollSummary:
+def run_poll(
+    settings: Settings, *, force: bool = False, shard: Shard | None = None
+) -> ingest.PollSummary:
     """`pipeline.poll.run_poll` over this flow's tasks, then the summary artifact."""
     logger = get_run_logger()
-    summary = poll.run_poll(settings, force=force, run_id=_run_id(), steps=TASKS)
+    summary = poll.run_poll(settings, force=force, run_id=_run_id(), steps=TASKS, shard=shard)
     create_table_artifact(
         key="poll-feeds-summary",
         table=summary.rows,

@@ -11,7 +11,7 @@ import logging
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, cast
 from uuid import uuid4
 
 import typer
@@ -42,7 +42,7 @@ from pipeline.preflight import DbUse
 from pipeline.settings import SettingsError
 
 if TYPE_CHECKING:
-    pass
+    from pipeline.ingest import PollSummary
 
 app = typer.Typer(
     help="Monitor news feeds for Russia–North Korea coverage; store it in DuckDB; email a digest.",
@@ -82,6 +82,15 @@ def poll(
     force: Annotated[
         bool, typer.Option("--force", help="Poll every feed now, even those backing off.")
     ] = False,
+    shard: Annotated[
+        str,
+        typer.Option(
+            "--shard",
+            metavar="K/N",
+            help="Poll only part K of N of the feed list (each feed in one part, by its URL), "
+            "so N polls started side by side, 1/N to N/N, share the work.",
+        ),
+    ] = "1/1",
 ) -> None:
     """Run one full poll cycle (the steps of the Prefect flow `poll-feeds`).
 
@@ -91,6 +100,12 @@ def poll(
     Exits 0 when the run completes, even if some feeds failed (they are listed); non-zero on a
     systemic failure (database, every feed failing at once).
     """
+    from pipeline.poll import Shard
+
+    try:
+        part = Shard.parse(shard)
+    except ValueError as exc:
+        raise fail(f"--shard: {exc}", code=2) from None
     settings = settings_or_exit(feeds=feeds, db=db, check_db=DbUse.WRITE, check_feeds=True)
     from pipeline.ingest import SystemicPollFailure
 
@@ -101,7 +116,7 @@ def poll(
 
         try:
             with progress_display(err):
-                summary = run_poll(settings, force=force, run_id=str(uuid4()))
+                summary = run_poll(settings, force=force, run_id=str(uuid4()), shard=part)
             check_systemic(summary)
         except SystemicPollFailure as exc:
             if exc.summary is not None:
@@ -122,7 +137,11 @@ def poll(
                 progress_display(err),
                 run_settings(settings),
             ):
-                summary = poll_feeds_flow(force=force)
+                # a Failed state (a bad shard, checked above already) raises when called
+                summary = cast(
+                    "PollSummary",
+                    poll_feeds_flow(force=force, shard=part.index, shards=part.count),
+                )
         except SystemicPollFailure as exc:
             if exc.summary is not None:
                 print_poll(exc.summary)

@@ -19,6 +19,7 @@ steps and pays no orchestration (`flows.local_api`). Either way the sequence is 
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -33,6 +34,49 @@ from pipeline.settings import Settings
 from store.db import poll_turn
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Shard:
+    """Part `index` of `count` (1-based) of the feed list, for polls run side by side (one per
+    worker of a work pool): a feed falls in one part by a hash of its URL, the same in every
+    process and every run, so `count` polls, one per part, poll every feed once. Each part takes
+    its own poll turn; every write still takes turns on the database. `Shard()` is the whole list.
+    """
+
+    index: int = 1
+    count: int = 1
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.index <= self.count:
+            raise ValueError(
+                f"shard {self.index}/{self.count}: expected K/N with 1 <= K <= N, such as 2/4"
+            )
+
+    @classmethod
+    def parse(cls, text: str) -> Shard:
+        """`"2/4"` -> part 2 of 4; `ValueError` with a one-line message otherwise."""
+        part, _, count = text.partition("/")
+        try:
+            return cls(int(part), int(count))
+        except ValueError:
+            raise ValueError(
+                f"shard {text!r}: expected K/N with 1 <= K <= N, such as 2/4"
+            ) from None
+
+    def takes(self, feed_url: str) -> bool:
+        if self.count == 1:
+            return True
+        digest = hashlib.blake2b(feed_url.encode("utf-8"), digest_size=8).digest()
+        return int.from_bytes(digest, "big") % self.count == self.index - 1
+
+    @property
+    def turn(self) -> str | None:
+        """The name of this part's poll turn (`store.db.poll_turn`); None for the whole list."""
+        return None if self.count == 1 else f"{self.index}-of-{self.count}"
+
+    def __str__(self) -> str:
+        return f"{self.index}/{self.count}"
 
 
 def _poll_sources(settings: Settings, feeds: list[FeedSource], force: bool) -> list[FeedPollResult]:
@@ -168,24 +212,36 @@ def _pages(
 
 
 def run_poll(
-    settings: Settings, *, force: bool, run_id: str, steps: PollSteps | None = None
+    settings: Settings,
+    *,
+    force: bool,
+    run_id: str,
+    steps: PollSteps | None = None,
+    shard: Shard | None = None,
 ) -> ingest.PollSummary:
-    """One poll of the feed list; the summary (its systemic check is the caller's).
+    """One poll of the feed list, or of one `shard` of it; the summary (its systemic check is
+    the caller's).
 
-    Polls of one database take turns (`store.db.poll_turn`): two started at once do not fetch
-    the same feeds and pages twice; the second waits, then finds nothing due and nothing new.
+    Polls of one database (of one shard) take turns (`store.db.poll_turn`): two started at once
+    do not fetch the same feeds and pages twice; the second waits, then finds nothing due and
+    nothing new. Polls of different shards run side by side.
     """
-    with poll_turn(settings.db, timeout=settings.lock_timeout_seconds) as waited:
+    shard = shard or Shard()
+    with poll_turn(settings.db, timeout=settings.lock_timeout_seconds, part=shard.turn) as waited:
         if waited > 1:
             log.info("waited %.0f s for another poll of %s to finish", waited, settings.db)
-        return _run_poll(settings, force=force, run_id=run_id, steps=steps or PollSteps())
+        return _run_poll(
+            settings, force=force, run_id=run_id, steps=steps or PollSteps(), shard=shard
+        )
 
 
 def _run_poll(
-    settings: Settings, *, force: bool, run_id: str, steps: PollSteps
+    settings: Settings, *, force: bool, run_id: str, steps: PollSteps, shard: Shard
 ) -> ingest.PollSummary:
     steps.load_seeds(settings)
-    targets = steps.sync_feeds(settings)
+    targets = [f for f in steps.sync_feeds(settings) if shard.takes(f.url)]
+    if shard.count > 1:
+        log.info("shard %s: %d feed(s) of the list", shard, len(targets))
     results = steps.poll_sources(settings, targets, force)
     record = steps.record_poll(settings, targets, results, run_id)
     sources = {f.url: f.source for f in targets}

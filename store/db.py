@@ -89,16 +89,20 @@ def connect(
 
 
 @contextmanager
-def poll_turn(path: str | Path, *, timeout: float = DEFAULT_LOCK_TIMEOUT) -> Iterator[float]:
-    """One poll of the database at a time, across processes: held for a whole poll (beside the
-    database, `<db>.poll.lock`), so a second poll started meanwhile waits for the first and then
-    finds its feeds polled and its pages stored instead of fetching them again. Yields the
-    seconds waited. `DatabaseBusy` when the turn does not come within `timeout`."""
+def poll_turn(
+    path: str | Path, *, timeout: float = DEFAULT_LOCK_TIMEOUT, part: str | None = None
+) -> Iterator[float]:
+    """One poll of the database (of one `part` of its feeds) at a time, across processes: held
+    for a whole poll (beside the database, `<db>.poll.lock`, or `<db>.poll-<part>.lock`), so a
+    second poll started meanwhile waits for the first and then finds its feeds polled and its
+    pages stored instead of fetching them again. Yields the seconds waited. `DatabaseBusy` when
+    the turn does not come within `timeout`."""
     if str(path) == MEMORY:
         yield 0.0
         return
     busy = f"another poll of {path} has been running for over {timeout:.0f} s"
-    with _held(Path(path), ".poll.lock", timeout, busy) as waited:
+    suffix = ".poll.lock" if part is None else f".poll-{part}.lock"
+    with _held(Path(path), suffix, timeout, busy) as waited:
         yield waited
 
 

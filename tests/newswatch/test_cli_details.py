@@ -1,6 +1,6 @@
-"""The CLI's small contracts, through the real command: empty queries and reversed windows are
-refused in one line, OPML import keeps the good outlines (with their categories), names the bad
-ones and refuses a file that is not OPML, and `--help` reads cleanly."""
+"""The CLI's small contracts, through the real command: empty queries, reversed windows and bad
+shards are refused in one line, OPML import keeps the good outlines (with their categories),
+names the bad ones and refuses a file that is not OPML, and `--help` reads cleanly."""
 
 from __future__ import annotations
 
@@ -73,6 +73,12 @@ def test_a_reversed_export_window_is_refused_in_one_line(tmp_path: Path) -> None
         ["export", "--db", str(db), "--since", "2024-06-10", "--until", "2024-06-01"], tmp_path
     )
     assert_one_line(result, "--until", "--since")
+
+
+def test_a_bad_shard_is_refused_in_one_line(tmp_path: Path) -> None:
+    result = run_cli(["poll", "--db", str(tmp_path / "news.duckdb"), "--shard", "5/4"], tmp_path)
+    assert_one_line(result, "--shard", "K/N")
+    assert not (tmp_path / "news.duckdb").exists()  # refused before anything is touched
 
 
 def test_opml_import_keeps_good_outlines_and_names_the_bad(tmp_path: Path) -> None:
