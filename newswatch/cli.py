@@ -38,6 +38,7 @@ from newswatch.runs import (
     run_settings,
     wait_for,
 )
+from pipeline.malloc import cap_arenas
 from pipeline.preflight import DbUse
 from pipeline.settings import SettingsError
 
@@ -73,6 +74,7 @@ def main(
 ) -> None:
     """newswatch: Russia–North Korea news monitoring."""
     setup_logging(verbose, debug=debug)
+    cap_arenas()  # before the threads of a poll start
 
 
 @app.command()
