@@ -2,10 +2,11 @@
 
 Prefect names a flow run at random when it is created ("bright-otter") and applies the flow's
 `flow_run_name` only once the run starts, so the UI's upcoming runs are a column of random names.
-`name_scheduled_runs` names every SCHEDULED run of our deployments (waiting for its time, or for
-its deployment's concurrency slot) after what it will do:
+`name_scheduled_runs` names every SCHEDULED run of our deployments (those tagged `newswatch`:
+waiting for its time, or for its deployment's concurrency slot) after what it will do:
 
     poll-feeds 2026-12-02 07:30                               (its scheduled time, UTC)
+    poll-feeds-2-of-4 2026-12-02 07:30                        (a deployment of one shard)
     weekly-digest 2026-12-07 07:00
     backfill discover 2024-06-01..2024-06-30, all feeds       (its form)
 
@@ -23,7 +24,7 @@ from prefect.client.orchestration import SyncPrefectClient
 from prefect.client.schemas.filters import (
     DeploymentFilter,
     DeploymentFilterId,
-    DeploymentFilterName,
+    DeploymentFilterTags,
     FlowRunFilter,
     FlowRunFilterState,
     FlowRunFilterStateType,
@@ -33,7 +34,7 @@ from pydantic import ValidationError
 
 from pipeline.backfill.request import BackfillForm
 
-DEPLOYMENTS = ("poll-feeds", "weekly-digest", "backfill")
+TAG = "newswatch"  # every deployment of prefect.yaml carries it (a poll shard's too)
 RENAME_EVERY = 30.0  # seconds, in `newswatch serve`
 
 
@@ -54,7 +55,7 @@ def name_scheduled_runs(api_url: str, *, limit: int = 200) -> list[str]:
     renamed: list[str] = []
     with SyncPrefectClient(api_url) as client:
         deployments = client.read_deployments(
-            deployment_filter=DeploymentFilter(name=DeploymentFilterName(any_=list(DEPLOYMENTS)))
+            deployment_filter=DeploymentFilter(tags=DeploymentFilterTags(all_=[TAG]))
         )
         names = {d.id: d.name for d in deployments}
         if not names:

@@ -98,6 +98,10 @@ def test_forms_have_no_db_and_no_none_toggles(deployed: str) -> None:
     assert fields["days"]["minimum"] == 0 and fields["feeds"]["type"] == "array"
     digest = found["weekly-digest"]["parameter_openapi_schema"]["properties"]
     assert digest["since"]["format"] == "date" and digest["week"]["type"] == "string"
+    poll = found["poll-feeds"]["parameter_openapi_schema"]["properties"]
+    for field in ("shard", "shards"):
+        assert poll[field]["type"] == "integer" and poll[field]["default"] == 1, poll[field]
+        assert poll[field]["minimum"] == 1 and poll[field]["description"], poll[field]
 
 
 @pytest.mark.parametrize(
@@ -184,3 +188,11 @@ def test_a_reversed_window_fails_at_once_in_one_sentence_under_its_own_name(
     with get_client(sync_client=True) as client:
         run = client.read_flow_run(state.state_details.flow_run_id)  # type: ignore[arg-type]
     assert run.name == "backfill rescore 2024-06-30..2024-06-01, all feeds"
+
+
+def test_a_shard_outside_its_count_fails_at_once_in_one_sentence(prefect_api: None) -> None:
+    from flows.poll_feeds import poll_feeds_flow
+
+    state = poll_feeds_flow(shard=3, shards=2, return_state=True)
+    assert state.is_failed()
+    assert state.message == "shard 3/2: expected K/N with 1 <= K <= N, such as 2/4"
