@@ -83,13 +83,23 @@ NOTES = """
   not yet traced; the next places to look are the steps around the batches (`record_entries`'
   identity lookup, the stories step after the poll, which on the large database has a full
   week of earlier relevant articles to compare the new ones with).
-- **Not under 1 GB yet: a big poll into the million.** `python -m bench.scale --new-pages 10000
-  --new-pages-only` (one poll of 10,000 new pages into a copy of the million; 2026-12-03, run
-  beside the test suite, so its 782 s of wall time mean little): 314 CPU s, **1,258 MB peak**
-  (the 500-page poll above: 629 MB), exit 0. Not traced; the likely part is the stories step
-  at the poll's end, which groups every new relevant article at once (its n x n cosine matrix
-  is 400 MB at 10 k articles, `reports/stories/model.py`). The digest at a million articles:
-  `bench.story_week --among` ([story-week.md](story-week.md)).
+- **A big poll into the million, under 1 GB.** `python -m bench.scale --new-pages 10000
+  --new-pages-only` (one poll of 10,000 new pages into a copy of the million) peaked at
+  1,258 MB (314 CPU s, beside the test suite). Traced by sampling the poll's resident memory
+  every 0.5 s with a stack dump at each new high: first the stories step's copy search (the
+  poll's pages are some 20 texts, each carried by about 500 items: every pair of copies was
+  listed), then the store's connections, whose memory, freed on close, glibc kept spread over
+  one malloc arena per thread. Now word-for-word copies are one text to the copy search
+  (`reports.stories.copies.copy_sources`), the vectors' cosines are computed a block at a time
+  (`reports/stories/model.py`), and the CLI's process keeps two malloc arenas
+  (`pipeline/malloc.py`; `MALLOC_ARENA_MAX` in prefect.yaml for workers' runs). One run each,
+  2026-12-03, idle machine: the first two changes alone 1,047 MB (265 s, 139 CPU s); with the
+  arenas capped **831 MB** (350 s, 176 CPU s; the wall and CPU figures of single runs here vary
+  by a third); `malloc_trim` after each connection instead of the cap, 975 MB (309 s, 164 CPU s).
+  What the cap costs in speed, side by side: two A/B series of a 905-page poll into a fresh
+  database (whole process, 4 and 6 pairs) gave the capped poll 0.94 × and 0.97 × the speed
+  (medians; pairs 0.88-1.14), with peaks of 310 against 343-349 MB.
+  The digest at a million articles: `bench.story_week --among` ([story-week.md](story-week.md)).
 """
 CLI = str(ROOT / ".venv" / "bin" / "newswatch")
 

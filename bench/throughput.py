@@ -496,12 +496,19 @@ assignment of a 5 k week ([benchmarks/story-week.md](benchmarks/story-week.md),
   every cased character). An absent word went from 4.0 s to about 0.8 s whole process at 1 M
   ([benchmarks/scale.md](benchmarks/scale.md)). Still slow: a word that occurs nowhere but is
   made of common trigrams ("tumen": 1.9 s, every block read).
+- **A 10 k-page poll into 1 M under 1 GB**: 1,258 MB before, **831 MB** now (word-for-word
+  copies are one text to the copy search, cosines computed a block at a time, two malloc arenas
+  in the CLI's process: [benchmarks/scale.md](benchmarks/scale.md)). The 5 k week keeps its
+  stories byte for byte (`bench.story_week --dump`), its assignment peaking at 408 MB against
+  563 MB.
+- **The poll cut into shards** (`newswatch poll --shard K/N`, the flow's `shard` and `shards`):
+  1, 2 and 4 side-by-side polls of one database ran at 1.00, 0.82 and 0.72 × on two cores
+  ([benchmarks/shards.md](benchmarks/shards.md); what that means and how to deploy the parts:
+  `docs/scaling.md`).
 - Not met or not measured: the poll against the naive script (1.3 ×, goal 1.5 ×) and the steady
   state (0.42, goal 0.8), bound by extraction's CPU on two shared cores; a poll that brings new
   pages costs more CPU on 1 M than on 1 k (2.3 × in [benchmarks/scale.md](benchmarks/scale.md),
-  not traced); a poll of 10 k new pages into 1 M peaked at 1,258 MB (goal < 1 GB; likely the
-  stories step grouping them all at once, not traced); feeds sharded over several workers
-  (`docs/scaling.md` says what stands in the way).
+  not traced).
 """
 
 
