@@ -482,8 +482,8 @@ assignment of a 5 k week ([benchmarks/story-week.md](benchmarks/story-week.md),
   entities, figures, dates, headline words: about 2-4 ms an article) is now read once, on the
   worker pool when a window brings 200 or more new articles, and kept (`article_features`,
   keyed by the text, the gazetteer and the reading code); the digest reads it back. A 5 k week
-  added after a million stored articles, vectors stored: assignment **27.2 s** (737 MB peak in
-  the calling process), its digest **1.6 s** (it was 28.7 s, re-reading every report twice)
+  added after a million stored articles, vectors stored: assignment **23.4 s** (462 MB peak in
+  the calling process), its digest **2.0 s** (it was 28.7 s, re-reading every report twice)
   ([benchmarks/story-week.md](benchmarks/story-week.md)). A first run (a backfill: every article
   embedded) is far above 30 s, bound by the sentence embedding on two cores.
 - **The digest's fixed cost.** `digest --no-send --preview` above (3.6 s) is the first digest of
