@@ -505,7 +505,7 @@ assignment of a 5 k week ([benchmarks/story-week.md](benchmarks/story-week.md),
   1, 2 and 4 side-by-side polls of one database ran at 1.00, 0.82 and 0.72 × on two cores
   ([benchmarks/shards.md](benchmarks/shards.md); what that means and how to deploy the parts:
   `docs/scaling.md`).
-- A poll that brings new pages costs 2.3 × the CPU on 1 M than on 1 k in
+- A poll that brings new pages took 2.3 × the CPU on 1 M that it took on 1 k in
   [benchmarks/scale.md](benchmarks/scale.md): traced to the generated database's backlog of
   unassigned relevant articles in the stories step's look-back; with it settled first, 1.29 ×
   CPU and 1.12 × wall.
