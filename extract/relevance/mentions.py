@@ -83,8 +83,11 @@ def find_mentions(terms: TopicTerms, cased: str, low: str, languages: set[str]) 
             if stop is not None:
                 found.append(Mention(start, stop, form.entry))
     if SUBSTRING.search(low):
+        present = set(low)  # a form whose first or last character is absent cannot occur
         for needle, index, lang in terms.substrings:
             if not allowed[index] or (cue_languages is not None and lang not in cue_languages):
+                continue
+            if needle[0] not in present or needle[-1] not in present:
                 continue
             at = low.find(needle)
             while at >= 0:
