@@ -46,12 +46,16 @@ class Cycle:
     stored: int  # articles in the database afterwards, seeds left out
 
 
+def workers_each(shards: int) -> int:
+    """Extraction workers of each of `shards` polls sharing this machine's cores."""
+    return max(1, (os.cpu_count() or 1) // shards)
+
+
 def cycle(shards: int, feeds: Path, template: Path, tmp: Path, env: dict[str, str]) -> Cycle:
     """One poll cycle cut into `shards` parts, run side by side into a copy of `template`."""
     db = tmp / f"shards-{shards}.duckdb"
     shutil.copyfile(template, db)
-    cores = os.cpu_count() or 1
-    share = {**env, "NEWSWATCH_EXTRACT_WORKERS": str(max(1, cores // shards))}
+    share = {**env, "NEWSWATCH_EXTRACT_WORKERS": str(workers_each(shards))}
     started = time.perf_counter()
     procs = [
         subprocess.Popen(
@@ -118,7 +122,7 @@ def measure(copies: int, feeds: int, rounds: int) -> list[str]:
     for k, cycles in runs.items():
         wall = statistics.median(c.seconds for c in cycles)
         lines.append(
-            f"| {k} | {max(1, cores // k)} | {wall:.1f} | {n / wall:.1f} | {one / wall:.2f} × | "
+            f"| {k} | {workers_each(k)} | {wall:.1f} | {n / wall:.1f} | {one / wall:.2f} × | "
             f"{max(c.peak_mb for c in cycles):.0f} |"
         )
     return lines

@@ -4,7 +4,7 @@ glibc gives threads that allocate at once arenas of their own (up to 8 per core)
 freed in an arena for that arena. In a poll the main process runs the fetching thread, the
 extraction thread, DuckDB's threads and a new DuckDB connection per batch; each connection's
 memory, freed on close, was kept scattered over arenas, and a 10,000-page poll into a million
-stored articles peaked at 1,047 MB, against 822 MB with two arenas (`bench.scale --new-pages
+stored articles peaked at 1,047 MB, against 831 MB with two arenas (`bench.scale --new-pages
 10000 --new-pages-only`, docs/benchmarks/scale.md). `cap_arenas` is `MALLOC_ARENA_MAX=2` set from
 inside the process (mallopt), for commands whose environment the operator does not write; Prefect
 workers' flow runs get the variable itself from prefect.yaml. A no-op off glibc, or when the

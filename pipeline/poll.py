@@ -36,6 +36,9 @@ from store.db import poll_turn
 log = logging.getLogger(__name__)
 
 
+_SHARD_FORM = "expected K/N with 1 <= K <= N, such as 2/4"
+
+
 @dataclass(frozen=True)
 class Shard:
     """Part `index` of `count` (1-based) of the feed list, for polls run side by side (one per
@@ -49,20 +52,17 @@ class Shard:
 
     def __post_init__(self) -> None:
         if not 1 <= self.index <= self.count:
-            raise ValueError(
-                f"shard {self.index}/{self.count}: expected K/N with 1 <= K <= N, such as 2/4"
-            )
+            raise ValueError(f"shard {self.index}/{self.count}: {_SHARD_FORM}")
 
     @classmethod
     def parse(cls, text: str) -> Shard:
         """`"2/4"` -> part 2 of 4; `ValueError` with a one-line message otherwise."""
         part, _, count = text.partition("/")
         try:
-            return cls(int(part), int(count))
+            index, parts = int(part), int(count)
         except ValueError:
-            raise ValueError(
-                f"shard {text!r}: expected K/N with 1 <= K <= N, such as 2/4"
-            ) from None
+            raise ValueError(f"shard {text!r}: {_SHARD_FORM}") from None
+        return cls(index, parts)
 
     def takes(self, feed_url: str) -> bool:
         if self.count == 1:
