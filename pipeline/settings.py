@@ -21,6 +21,7 @@ from extract.addresses import Network, parse_networks
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SEEDS_DIR = PROJECT_ROOT / "seeds"
+GAZETTEER = SEEDS_DIR / "gazetteer.toml"
 
 
 _NETWORK_OR_HOST = re.compile(r"[A-Za-z0-9._:\-]+(?:/\d{1,3})?")
@@ -60,7 +61,7 @@ class Settings(BaseSettings):
     # Sources and reference data
     feeds: Path = Field(SEEDS_DIR / "feeds.toml", description="feed list: TOML or OPML")
     gazetteer: Path = Field(
-        SEEDS_DIR / "gazetteer.toml",
+        GAZETTEER,
         description="the gazetteer: names and cue words of relevance and stories",
     )
     seeds_dir: Path = Field(SEEDS_DIR, description="folder with the seed articles and index.json")

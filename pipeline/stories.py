@@ -24,7 +24,7 @@ import numpy as np
 
 import extract.relevance
 import reports.stories
-from extract.relevance.terms import load_topic_terms
+from extract.relevance.terms import cached_topic_terms
 from pipeline.clock import utcnow
 from pipeline.fingerprint import fingerprint, source_files
 from pipeline.settings import Settings
@@ -175,7 +175,7 @@ def _mtime(path: Path) -> float:
 
 @lru_cache(maxsize=2)
 def _reader(path: Path, _mtime: float) -> EntityReader:
-    return EntityReader(load_topic_terms(path))
+    return EntityReader(cached_topic_terms(path))
 
 
 @lru_cache(maxsize=2)

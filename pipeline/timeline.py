@@ -25,7 +25,7 @@ from itertools import groupby
 from pathlib import Path
 from typing import IO, Any
 
-from extract.relevance.terms import load_topic_terms
+from extract.relevance.terms import cached_topic_terms
 from pipeline.clock import utcnow
 from pipeline.settings import Settings
 from reports.categories import CATEGORIES
@@ -56,7 +56,7 @@ class TimelineRun:
 def _tools(
     gazetteer: Path, model: Path, _mtimes: tuple[float, float]
 ) -> tuple[EntityReader, PairModel]:
-    return EntityReader(load_topic_terms(gazetteer)), load_model(model)
+    return EntityReader(cached_topic_terms(gazetteer)), load_model(model)
 
 
 def _mtime(path: Path) -> float:

@@ -24,6 +24,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -174,6 +175,24 @@ def load_topic_terms(path: Path | str) -> TopicTerms:
     except UnicodeDecodeError as exc:
         raise TopicTermsError(f"{path}: not UTF-8: {exc}") from exc
     return parse_topic_terms(text, source=str(path))
+
+
+def cached_topic_terms(path: Path | str) -> TopicTerms:
+    """`load_topic_terms`, once per process while the file stays the same (its size and
+    modification time): parsing takes about half a second, and a fork of a process that read
+    the file (an extraction worker of `pipeline.warm_worker`'s server) finds it read. The
+    compiled terms are shared, never changed."""
+    resolved = Path(path).resolve()
+    try:
+        stat = resolved.stat()
+    except OSError:
+        return load_topic_terms(resolved)  # its one-line error
+    return _read_once(resolved, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=4)
+def _read_once(path: Path, _mtime_ns: int, _size: int) -> TopicTerms:
+    return load_topic_terms(path)
 
 
 def parse_topic_terms(text: str, *, source: str = "<string>") -> TopicTerms:
