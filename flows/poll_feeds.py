@@ -1,6 +1,6 @@
 """Flow `poll-feeds`: poll every due feed, store new entries, fetch and judge their articles.
 
-    load-seeds -> sync-feeds -> poll-sources -> record-poll
+    sync-feeds -> poll-sources -> load-seeds -> record-poll
     -> per batch: fetch-pages -> process-articles -> store-articles
     -> assign-stories (when new relevant articles came in: copies and stories for export/digest)
 

@@ -3,13 +3,15 @@
     summary = run_poll(settings, force=False, run_id="...")                 # plain steps
     summary = run_poll(settings, force=False, run_id=..., steps=task_steps)  # the flow's tasks
 
-    load-seeds -> sync-feeds -> poll-sources -> record-poll
+    sync-feeds -> poll-sources -> load-seeds -> record-poll
     -> per batch: fetch-pages -> process-articles -> store-articles
     -> assign-stories (when new relevant articles came in)
 
-The pages of batch n + 1 are fetched (in a thread) while batch n is extracted (in another, which
-waits on the pool of extraction workers, started as soon as there are pages to come) and batch
-n - 1 is stored, so the workers wait neither on the network nor on the database, with at most
+The pool's fork server starts loading as soon as a feed brings entries, while the other feeds
+answer, the seeds are checked and the new entries worked out. The pages of batch n + 1 are
+fetched (in a thread) while batch n is extracted (in another, which waits on the pool of
+extraction workers, started as soon as there are pages to come) and batch n - 1 is stored, so
+the workers wait neither on the network nor on the database, with at most
 three batches' pages in memory; the records stored are the ones the strict sequence stores.
 
 The `poll-feeds` flow passes its Prefect tasks (one-line wrappers over `pipeline.ingest`), so runs
@@ -238,11 +240,11 @@ def run_poll(
 def _run_poll(
     settings: Settings, *, force: bool, run_id: str, steps: PollSteps, shard: Shard
 ) -> ingest.PollSummary:
-    steps.load_seeds(settings)
     targets = [f for f in steps.sync_feeds(settings) if shard.takes(f.url)]
     if shard.count > 1:
         log.info("shard %s: %d feed(s) of the list", shard, len(targets))
     results = steps.poll_sources(settings, targets, force)
+    steps.load_seeds(settings)  # before the entries are recorded: a seed's link is not fetched
     record = steps.record_poll(settings, targets, results, run_id)
     sources = {f.url: f.source for f in targets}
     batches = _pages(settings, steps, record.pending, sources, run_id)

@@ -9,7 +9,8 @@ Each worker is started once per command (a `concurrent.futures.ProcessPoolExecut
 and loaded the language model once, `pipeline.warm_worker`, so no worker is forked from a
 process with Prefect's threads running and none pays a fresh interpreter's imports; the server
 ends with the command, and a worker within a second of losing its parent, SIGKILL included).
-Its initializer loads the term data once; `warm()` starts the workers ahead of the first pages.
+Its initializer finds the term data read by the server (another file than the default is read
+once per worker); `warm()` starts the workers ahead of the first pages.
 Jobs then go out in chunks, in order, and come back as
 the very records the single-process path makes (`pipeline.process.process_article`, same `now`).
 Page bodies travel to the workers but not back: the parent puts each page back on its record.
@@ -23,10 +24,13 @@ that cannot start at all) raise `WorkerPoolError`: that is systemic, not the pag
 
 from __future__ import annotations
 
+import ast
 import atexit
 import logging
 import multiprocessing
 import os
+import signal
+import sys
 import threading
 import time
 from collections.abc import Sequence
@@ -35,11 +39,13 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import suppress
 from dataclasses import replace
 from datetime import datetime
+from multiprocessing import forkserver
+from multiprocessing.context import ForkServerContext
 from pathlib import Path
 
 from extract.article.extraction import article_from_feed
 from extract.models import ExtractionStatus, FeedEntry, PageFetch, ProcessedArticle
-from extract.relevance.terms import TopicTerms, load_topic_terms
+from extract.relevance.terms import TopicTerms, cached_topic_terms
 from pipeline.process import judge_article, process_article
 from pipeline.settings import Settings
 from reports.select import ArticleRow
@@ -58,6 +64,8 @@ MAX_BREAKS_IN_A_ROW = 3
 OWNER_CHECK_SECONDS = 0.5
 
 _terms: TopicTerms | None = None  # per worker process, set once by `_start_worker`
+_unused_server = False  # a fork server started ahead (`start_fork_server`) that no pool used
+_server_lock = threading.Lock()
 _reader: EntityReader | None = None  # per worker process, made at its first features job
 
 
@@ -68,7 +76,7 @@ class WorkerPoolError(RuntimeError):
 def _start_worker(gazetteer: str) -> None:
     global _terms
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
-    _terms = load_topic_terms(gazetteer)
+    _terms = cached_topic_terms(gazetteer)
 
 
 def _exit_with_parent(parent: int) -> None:
@@ -87,14 +95,39 @@ def _start_all(pool: ProcessPoolExecutor, workers: int) -> None:
 
 
 def _context() -> multiprocessing.context.BaseContext:
-    """The fork server context (`spawn` where there is none). The server imports the command's
-    script as `__main__` (which `spawn` would do in every worker, and a fork then finds done)
-    and `WARM_MODULE`, once for all workers."""
+    """The fork server context (`spawn` where there is none). The server imports `WARM_MODULE`
+    and what the command's script imports, once for all workers."""
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["__main__", WARM_MODULE])
+    context.set_forkserver_preload([WARM_MODULE, *main_imports()])
     return context
+
+
+def main_imports() -> list[str]:
+    """The modules the command's script (`__main__`) imports at its top, among those this
+    process has loaded.
+
+    Every worker runs that script again, as `__mp_main__`: Python 3.11's fork server never
+    preloads `__main__` itself (its `main_path` is never passed: `spawn` names it
+    `init_main_from_path`), so a preload of `"__main__"` does nothing, and each worker paid
+    about half a second importing the CLI again. With the script's own imports preloaded in
+    the server, that re-run finds them done."""
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    if not path:
+        return []
+    try:
+        tree = ast.parse(Path(path).read_bytes())
+    except (OSError, SyntaxError, ValueError):
+        return []
+    names: list[str] = []
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.append(node.module)
+    return [name for name in dict.fromkeys(names) if name in sys.modules]
 
 
 def _run_chunk(jobs: Sequence[Job], now: datetime) -> list[ProcessedArticle]:
@@ -132,7 +165,9 @@ class ArticleWorkers:
         self._breaks = 0  # pools broken in a row by single jobs
 
     def _executor(self) -> ProcessPoolExecutor:
+        global _unused_server
         if self._pool is None:
+            _unused_server = False
             self._pool = ProcessPoolExecutor(
                 max_workers=self.workers,
                 mp_context=_context(),
@@ -184,7 +219,7 @@ class ArticleWorkers:
                 results += future.result()
         except BrokenProcessPool:
             self._restart()
-            reader = EntityReader(load_topic_terms(self.gazetteer))
+            reader = EntityReader(cached_topic_terms(self.gazetteer))
             results += [text_features(row, reader) for row in rows[len(results) :]]
         return results
 
@@ -210,7 +245,7 @@ class ArticleWorkers:
         return ProcessedArticle(
             article=article,
             relevance=judge_article(
-                article, summary=entry.summary, terms=load_topic_terms(self.gazetteer)
+                article, summary=entry.summary, terms=cached_topic_terms(self.gazetteer)
             ),
             entry=entry,
             feed_url=entry.feed_url or None,
@@ -246,6 +281,41 @@ def article_workers(settings: Settings) -> ArticleWorkers | None:
         _shared[key] = ArticleWorkers(settings.gazetteer, count)
         atexit.register(_shared[key].close)
     return _shared[key]
+
+
+def start_fork_server(settings: Settings) -> None:
+    """Have the fork server import and load what workers need (about 1.5 s) from now on, while
+    this process goes on, when the settings ask for a pool: a poll calls it as soon as a feed
+    brings entries (from any thread), so the workers can start as soon as it knows pages are
+    coming; `stop_unused_fork_server` once it knows none are."""
+    global _unused_server
+    if worker_count(settings) <= 1 or not isinstance(_context(), ForkServerContext):
+        return
+    with _server_lock:
+        if _server_pid() is None:
+            forkserver.ensure_running()
+            _unused_server = True
+
+
+def stop_unused_fork_server() -> None:
+    """End the server `start_fork_server` began if no pool has used it: still loading, it would
+    outlive the command by a second or so, holding its output open (a caller reading that
+    output, a pipe or a scheduler, would wait for it). A later pool starts another."""
+    global _unused_server
+    with _server_lock:
+        pid = _server_pid()
+        if _unused_server and pid is not None:
+            with suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            forkserver._forkserver._stop()  # type: ignore[attr-defined]  # reaps and forgets it
+        _unused_server = False
+
+
+def _server_pid() -> int | None:
+    """The process id of this process's fork server (CPython has one, and keeps its id and
+    `_stop`, from 3.8 to 3.13: `tests/pipeline/test_workers.py` fails should that change)."""
+    pid: int | None = getattr(forkserver._forkserver, "_forkserver_pid", None)
+    return pid
 
 
 def close_shared_workers() -> None:

@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import gzip
 import os
+import subprocess
+import sys
+import types
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -21,13 +24,14 @@ from extract.models import ExtractionStatus, FeedEntry, PageFetch
 from extract.relevance.terms import TopicTermsError, load_topic_terms
 from pipeline import ingest
 from pipeline.process import process_article
-from pipeline.settings import Settings, load_settings
+from pipeline.settings import GAZETTEER, Settings, load_settings
 from pipeline.workers import (
     CRASHED,
     ArticleWorkers,
     Job,
     WorkerPoolError,
     article_workers,
+    main_imports,
     worker_count,
 )
 
@@ -155,3 +159,80 @@ def test_the_default_is_one_worker_per_core_and_1_means_this_process(tmp_path: P
     assert worker_count(default) == cores
     assert worker_count(load_settings(db=tmp_path / "news.duckdb", extract_workers=3)) == 3
     assert article_workers(load_settings(db=tmp_path / "news.duckdb", extract_workers=1)) is None
+
+
+# run in a worker: its term cache's (hits, misses, maxsize, currsize) (a CacheInfo does not pickle)
+IN_A_WORKER = "tuple(__import__('extract.relevance.terms', fromlist=['_'])._read_once.cache_info())"
+
+
+def test_a_worker_finds_the_default_term_data_read_by_its_fork_server() -> None:
+    """The server read the default term data once (`pipeline.warm_worker`); a worker's start
+    finds it in the cache it was forked with (a hit) instead of reading it again (a miss)."""
+    workers = ArticleWorkers(GAZETTEER, 1)
+    try:
+        hits, misses, _most, _size = workers._executor().submit(eval, IN_A_WORKER).result()
+    finally:
+        workers.close()
+    assert (misses, hits) == (1, 1)
+
+
+def test_the_fork_server_preloads_what_the_commands_script_imports(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    script = tmp_path / "command"
+    script.write_text(
+        "import json\nimport sys, os.path\nfrom pipeline import ingest\nfrom . import sibling\n"
+        "import no_such_module_anywhere\nif __name__ == '__main__':\n    import csv\n",
+        encoding="utf-8",
+    )
+    main = types.ModuleType("__main__")
+    main.__file__ = str(script)
+    monkeypatch.setitem(sys.modules, "__main__", main)
+    assert main_imports() == ["json", "sys", "os.path", "pipeline"]  # top level, loaded here
+    main.__file__ = str(tmp_path / "gone")
+    assert main_imports() == []
+    del main.__file__  # an interactive session
+    assert main_imports() == []
+
+
+def test_a_poll_starts_the_fork_server_ahead_and_ends_it_when_no_pool_uses_it(
+    tmp_path: Path,
+) -> None:
+    """Through the poll's own callback for each feed answered (`ingest._polled`): a 304 starts
+    nothing, the first entries start the server, and it is ended when no pool comes."""
+    code = f"""
+import os
+from extract.models import FeedPollResult, PollStatus
+from pipeline import ingest, progress
+from pipeline.settings import load_settings
+from pipeline.workers import _server_pid, article_workers, stop_unused_fork_server
+from tests.pipeline.test_workers import entry
+
+def settings(workers):
+    return load_settings(db={str(tmp_path / "n.duckdb")!r}, extract_workers=workers)
+
+def answered(workers, *entries):
+    status = PollStatus.OK if entries else PollStatus.NOT_MODIFIED
+    result = FeedPollResult("http://news.example/feed.xml", status, entries=entries)
+    ingest._polled(settings(workers), result, progress.Stage("poll-sources"))
+    return _server_pid() is not None
+
+print(answered(2), answered(1, entry(1, "a")))  # a 304; one process asked for: no server
+print(answered(2, entry(1, "a")))
+first = _server_pid()
+stop_unused_fork_server()  # no pool came: it is ended, and reaped
+print(_server_pid() is not None, os.path.exists(f"/proc/{{first}}"))
+answered(2, entry(2, "b"))
+workers = article_workers(settings(2))
+workers.warm()
+print(workers.process([], now=None) == [])
+stop_unused_fork_server()  # a pool uses this one: it stays
+print(_server_pid() is not None)
+workers.close()
+"""
+    root = Path(__file__).resolve().parents[2]
+    run = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["False", "False", "True", "False", "False", "True", "True"]
