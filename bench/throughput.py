@@ -505,7 +505,7 @@ assignment of a 5 k week ([benchmarks/story-week.md](benchmarks/story-week.md),
   the calling process), its digest **2.0 s** (it was 28.7 s, re-reading every report twice)
   ([benchmarks/story-week.md](benchmarks/story-week.md)). A first run (a backfill: every article
   embedded) is far above 30 s, bound by the sentence embedding on two cores.
-- **The digest's fixed cost.** `digest --no-send --preview` above (3.6 s) is the first digest of
+- **The digest's fixed cost.** `digest --no-send --preview` above (2.7 s) is the first digest of
   its database: it embeds the seed articles' headlines once (loading the sentence model); the
   digest after it (1.8 s) reads them back.
 - **Search over a million** (`store/search_index.py`): a Bloom filter of character trigrams per
@@ -528,7 +528,7 @@ assignment of a 5 k week ([benchmarks/story-week.md](benchmarks/story-week.md),
   [benchmarks/scale.md](benchmarks/scale.md): traced to the generated database's backlog of
   unassigned relevant articles in the stories step's look-back; with it settled first, 1.29 ×
   CPU and 1.12 × wall.
-- Not met: the poll against the naive script (1.3 ×, goal 1.5 ×) and the steady state (0.42,
+- Not met: the poll against the naive script (1.22 ×, goal 1.5 ×) and the steady state (0.52,
   goal 0.8), bound by extraction's CPU on two shared cores.
 """
 
