@@ -46,6 +46,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from functools import cache
 from http import HTTPStatus
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from types import TracebackType
@@ -246,6 +247,15 @@ class _Decoder:
 # --- the fetcher -----------------------------------------------------------------------------------
 
 
+@cache
+def tls_context() -> ssl.SSLContext:
+    """The process's one TLS context, shared by every fetcher: certificates and host names
+    checked against httpx's CA bundle (or the SSL_CERT_FILE / SSL_CERT_DIR set when the first
+    fetcher is made). Building one reads the whole bundle, about 45 ms, and a poll makes a
+    fetcher per batch of pages; a context is safe to share between clients and threads."""
+    return httpx.create_ssl_context()
+
+
 class Fetcher:
     """One httpx client plus per-host semaphores; share one instance between threads."""
 
@@ -254,7 +264,7 @@ class Fetcher:
         c = self.config
         self._client = httpx.Client(
             transport=GuardedTransport(
-                httpx.create_ssl_context(),
+                tls_context(),
                 allowed=c.allowed_networks + (LOOPBACK if c.allow_private_networks else ()),
                 private_hosts=c.private_hosts,
             ),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import ipaddress
 import socket
+import ssl
 import threading
 import tracemalloc
 import zlib
@@ -31,6 +32,7 @@ from extract.fetch import (
     Fetcher,
     HttpConfig,
     parse_retry_after,
+    tls_context,
 )
 from tests.extract.conftest import FeedServer, Reply, Request
 
@@ -288,6 +290,21 @@ def test_tls_failure_is_permanent(server: FeedServer, fetcher: Fetcher) -> None:
     with pytest.raises(TLSError, match="TLS failure") as caught:
         fetcher.get(url)
     assert not caught.value.transient
+
+
+def test_fetchers_share_one_tls_context_that_checks_certificates(
+    server: FeedServer, fetcher: Fetcher
+) -> None:
+    """The CA bundle is read once per process, not once per fetcher (per batch of pages), and
+    the shared context still refuses what it cannot verify; a second fetcher fails the same way."""
+    assert tls_context() is tls_context()
+    assert tls_context().verify_mode is ssl.CERT_REQUIRED
+    assert tls_context().check_hostname
+    url = server.route("/feed", Reply(body=b"<rss/>")).replace("http://", "https://")
+    with Fetcher(HttpConfig(allow_private_networks=True)) as second:
+        for client in (fetcher, second):
+            with pytest.raises(TLSError, match="TLS failure"):
+                client.get(url)
 
 
 def test_per_host_limit_holds_across_threads(server: FeedServer) -> None:
