@@ -13,6 +13,8 @@ in this one run, each a fresh process timed from outside (wall clock, peak RSS f
 - the naive script (`bench/naive.py`: feedparser + urllib + trafilatura + duckdb, one loop);
 - `newswatch poll` into a fresh database, then again with `--force` (nothing new: every feed is
   asked at once and answers 304), in turn with the naive script, `--pairs` times (medians);
+- the same poll all in one process (`NEWSWATCH_EXTRACT_WORKERS=1`), for its CPU time: the work
+  newswatch does against the naive script's;
 - the fixed cost of other commands (`search`, `export`, `digest --no-send --preview`, `--help`).
 
 Further sections: the per-feed writes of a 500-feed poll (`bench.store_writes`, batched against
@@ -496,8 +498,8 @@ assignment of a 5 k week ([benchmarks/story-week.md](benchmarks/story-week.md),
   larger. What is left: extraction itself (about 32 ms of CPU per page), and in the main process
   the fetch (about 6 ms per page) and the store, about 40 % of a core between them.
   Every fetcher (one per batch of pages) built its own TLS context, reading the whole CA
-  bundle, about 45 ms each (0.2 s of the 362-page poll's main process, 4.5 s of a 10 k-page
-  poll's); one context per process now serves them all (`extract.fetch.tls_context`).
+  bundle, about 45 ms each (0.2 s of the 362-page poll's main process, at that rate 4.5 s of
+  a 10 k-page poll's); one context per process now serves them all (`extract.fetch.tls_context`).
   `load_seeds` read the term data and judged the seeds on every poll (0.54 s); it now skips
   them while the seed files, the term data and the judging code are those of the last load
   (0.03 s; in-process, first call of a process, small database, one run, 2026-12-03).
