@@ -23,9 +23,9 @@ What `Fetcher.get` guarantees:
   variables are ignored (`trust_env=False`) because a proxy would hide the real target.
 * At most `max_per_host` requests in flight per host name, whatever the number of threads sharing
   the fetcher (one semaphore per host, held from connect to the last byte of the body).
-* The body is streamed and decoded here (gzip, deflate) in bounded steps; passing `max_bytes`
-  (counted after decoding, so a compression bomb is cut as early as a plain huge body) raises
-  `ResponseTooLarge`; a declared Content-Length above the cap is refused before reading.
+* The body is streamed and decoded (gzip, deflate) in bounded steps by `extract.body`; passing
+  `max_bytes` (counted after decoding, so a compression bomb is cut as early as a plain huge body)
+  raises `ResponseTooLarge`; a declared Content-Length above the cap is refused before reading.
 * `connect_timeout`, `read_timeout` (between two reads) and `total_timeout` (the whole exchange,
   redirects included, so a server dripping one byte a second cannot hold a worker forever).
 * 2xx and 304 come back as an `HttpResponse`; anything else raises `HTTPStatusError` with the
@@ -41,7 +41,7 @@ import ssl
 import threading
 import time
 import zlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -50,13 +50,13 @@ from functools import cache
 from http import HTTPStatus
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from types import TracebackType
-from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import httpcore
 import httpx
 
 from extract.addresses import LOOPBACK, Network
+from extract.body import Decoder, read_body
 from extract.errors import (
     BadResponse,
     BlockedAddress,
@@ -81,7 +81,6 @@ ANY_ACCEPT = "*/*"
 
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
-_CHUNK = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -199,49 +198,6 @@ def parse_retry_after(value: str | None, *, now: datetime, cap: float) -> float 
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return min(max((when - now).total_seconds(), 0.0), cap)
-
-
-# --- body decoding --------------------------------------------------------------------------------
-
-
-class _Decoder:
-    """Content-Encoding decoding in bounded steps: never more than `_CHUNK` bytes out per step."""
-
-    def __init__(self, encoding: str) -> None:
-        self._encoding = encoding
-        self._zlib: Any = None
-        if encoding in ("gzip", "x-gzip"):
-            self._zlib = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        elif encoding == "deflate":
-            self._zlib = None  # zlib-wrapped or raw: decided on the first bytes
-        elif encoding not in ("", "identity"):
-            raise zlib.error(f"unsupported Content-Encoding {encoding!r}")
-
-    def feed(self, data: bytes) -> Iterator[bytes]:
-        if self._encoding in ("", "identity"):
-            if data:
-                yield data
-            return
-        if self._zlib is None:  # deflate: zlib-wrapped (RFC 1950, as specified) or raw (common)
-            wrapped = len(data) >= 2 and data[0] & 0x0F == 8 and (data[0] << 8 | data[1]) % 31 == 0
-            raw = not wrapped
-            self._zlib = zlib.decompressobj(-zlib.MAX_WBITS if raw else zlib.MAX_WBITS)
-        while data:
-            out = self._zlib.decompress(data, _CHUNK)
-            if out:
-                yield out
-            data = self._zlib.unconsumed_tail
-            if self._zlib.eof and self._zlib.unused_data:
-                rest = self._zlib.unused_data  # another gzip member follows
-                if self._encoding == "deflate" or not rest.strip(b"\x00"):
-                    return
-                self._zlib = zlib.decompressobj(16 + zlib.MAX_WBITS)
-                data = rest
-
-    def flush(self) -> bytes:
-        if self._zlib is None:
-            return b""
-        return bytes(self._zlib.flush())
 
 
 # --- the fetcher -----------------------------------------------------------------------------------
@@ -429,9 +385,9 @@ class Fetcher:
             encoding = response_headers.get("content-encoding", "").strip().lower()
             if declared.isdigit() and not encoding and int(declared) > c.max_bytes:
                 raise ResponseTooLarge(c.max_bytes, url=url, declared=int(declared))
-            body = _read_body(
+            body = read_body(
                 response.iter_raw(),
-                _Decoder(encoding),
+                Decoder(encoding),
                 c.max_bytes,
                 url,
                 deadline,
@@ -440,35 +396,6 @@ class Fetcher:
             return status, reason, response_headers, body
         finally:
             response.close()
-
-
-def _read_body(
-    chunks: Iterable[bytes],
-    decoder: _Decoder,
-    limit: int,
-    url: str,
-    deadline: float,
-    total_timeout: float,
-) -> bytes:
-    parts: list[bytes] = []
-    size = 0
-
-    def add(piece: bytes) -> None:
-        nonlocal size
-        size += len(piece)
-        if size > limit:
-            raise ResponseTooLarge(limit, url=url)
-        parts.append(piece)
-
-    for raw in chunks:
-        for piece in decoder.feed(raw):
-            add(piece)
-        if time.monotonic() > deadline:
-            raise FetchTimeout(f"gave up after the total limit of {total_timeout:g} s", url=url)
-    tail = decoder.flush()
-    if tail:
-        add(tail)
-    return b"".join(parts)
 
 
 def _joined_headers(headers: httpx.Headers) -> Iterator[tuple[str, str]]:
