@@ -188,7 +188,25 @@ def test_articles_upsert_keeps_id_seed_flag_and_html(con: duckdb.DuckDBPyConnect
     assert row == (True, False, "Re-extracted", NOW)
     assert articles.stored_html(con, [first]) == {first: b"<html><p>Body</p></html>"}
     stored = con.execute("SELECT compression, octet_length(html) FROM article_html").fetchone()
-    assert stored is not None and stored[0] == "zlib"
+    assert stored is not None and stored[0] == "zstd"
+
+
+@pytest.mark.parametrize("compression", ["zstd", "zlib", "none"])
+def test_stored_html_reads_every_compression(
+    con: duckdb.DuckDBPyConnection, compression: str
+) -> None:
+    """Pages stored as zlib (every database before 2026-12-05) read back beside zstd's."""
+    body = ("<html><body>" + "<p>Саммит в Пхеньяне</p>" * 300 + "</body></html>").encode()
+    [article_id] = articles.upsert_articles(
+        con,
+        [processed(1, html=body)],
+        now=NOW,
+        retention=articles.Retention(compression=compression),
+    )
+    stored = con.execute("SELECT compression, octet_length(html) FROM article_html").fetchone()
+    assert stored is not None and stored[0] == compression
+    assert (stored[1] < len(body) / 4) == (compression != "none")
+    assert articles.stored_html(con, [article_id]) == {article_id: body}
 
 
 def test_irrelevant_text_retention_is_configurable(con: duckdb.DuckDBPyConnection) -> None:

@@ -187,7 +187,7 @@ retentions = st.builds(
     Retention,
     keep_raw_html=st.booleans(),
     keep_irrelevant_text=st.booleans(),
-    compression=st.sampled_from(["zlib", "none"]),
+    compression=st.sampled_from(["zstd", "zlib", "none"]),
 )
 
 
