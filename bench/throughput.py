@@ -495,7 +495,13 @@ assignment of a 5 k week ([benchmarks/story-week.md](benchmarks/story-week.md),
   0.93 × the wall time of the commit before, 0.75–1.01 over 6 pairs in turn, and the no-news poll
   at 0.99 ×.) Storing a batch spent 248 of its 316 samples compressing page bodies at zlib level
   6; level 1 is 2.6 × faster on these pages (0.41 s against 1.05 s for 63 MB), blobs 19 %
-  larger. What is left: extraction itself (about 32 ms of CPU per page), and in the main process
+  larger. Since 2026-12-05 the pages are compressed with zstd at level 1 instead: 0.31 ms a
+  page against zlib level 1's 1.03 ms, blobs 11 % smaller (ratio 4.8 against 4.3; pages stored
+  as zlib before still read back), and bound one value at a time rather than as one list of
+  BLOBs, which DuckDB converted about 5 × slower (100 pages, 4 MB: 64 ms against 13 ms). The
+  1,810-page poll with both changes, against the commit before, two checkouts in turn, 3 pairs:
+  CPU of the one-process poll 0.96 × (0.957, 0.961, 0.975), wall time of the poll on the pool
+  0.91 × (0.89, 0.91, 1.05). What is left: extraction itself (about 32 ms of CPU per page), and in the main process
   the fetch (about 6 ms per page) and the store, about 40 % of a core between them.
   Every fetcher (one per batch of pages) built its own TLS context, reading the whole CA
   bundle, about 45 ms each (0.2 s of the 362-page poll's main process, at that rate 4.5 s of
@@ -565,15 +571,18 @@ assignment of a 5 k week ([benchmarks/story-week.md](benchmarks/story-week.md),
   `trafilatura.extract` took 15.7 ms a page) puts a page at about 26 ms of CPU: trafilatura's
   text 9.7 ms and the HTML parse 1.9 ms (together 0.75 × trafilatura's own `extract`), the
   metadata 3.3 ms (half of it the author), language 1.1 ms, the relevance judgement 3.0 ms,
-  the fetch 1.6 ms and the store 3.8 ms (its zlib level 1 compression 1.3 ms, the DuckDB
-  connection per batch about 1 ms). That is about 1.7 × bare trafilatura, so on two cores the
+  the fetch 1.6 ms and the store 3.8 ms (its zlib level 1 compression 1.3 ms, since replaced
+  by zstd, above; the DuckDB connection per batch about 1 ms, most of it the checkpoint of
+  what the batch wrote; an empty connection costs 18 ms). That is about 1.7 × bare trafilatura, so on two cores the
   steady state can reach about 0.6, as measured; 0.8 would need a third of that work gone,
   which means dropping what the analysts read (author, language, the judgement) or the stored
   page. Tried and not kept: the compiled term data cached on disk (read in 0.03-0.07 s
   instead of 0.55 s) left the whole poll's wall time as it was (0.99, 0.92-1.16 over 8 pairs
   in turn): the parse runs beside the feeds' answers, off the critical path; the vectors
   bound as one flat array and regrouped in SQL stored 5,000 in 1.9 s against 2.5 s, not worth
-  the SQL.
+  the SQL; the mention finder looking up each distinct word's forms once instead of each
+  token's (judging cost the same, 2.5-2.8 ms an article either way: the time is in the
+  mentions' checks, the regular expressions and the tokenising, 0.3 ms each).
 """
 
 
